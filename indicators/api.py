@@ -1,0 +1,82 @@
+"""Read-only JSON API: the computed summary of a unit and period.
+
+Decimals are sent as strings ("86.70190064794816414686825054") so that no precision is lost
+to binary floating point on the way; null means "no data".
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from .models import Unit
+from .numbers import strip_zeros
+from .periods import InvalidPeriod, Period, parse_period
+from .selectors import IndicatorRow, period_summary
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    """Full precision, plain notation, no trailing zeros: 6021447000.0000 → "6021447000"."""
+    return None if value is None else format(strip_zeros(value), "f")
+
+
+def row_json(row: IndicatorRow) -> dict:
+    indicator = row.indicator
+    data = {
+        "code": indicator.code,
+        "name": indicator.display_name,
+        "area": indicator.area.code,
+        "unit": indicator.display_unit,
+        "kind": indicator.kind,
+        "direction": indicator.direction,
+        "actual": decimal_text(row.current.actual),
+        "is_estimate": row.current.is_estimate,
+        "not_aggregable": row.current.not_aggregable,
+        "last_month": row.current.last_month or None,
+        "targets": [
+            {
+                "authority": target.authority_code,
+                "authority_name": target.authority_name,
+                "value": decimal_text(target.value),
+                "basis": target.basis,
+                "percent": decimal_text(target.percent),
+            }
+            for target in row.targets
+        ],
+        "previous": decimal_text(row.previous.actual),
+        "yoy_percent": decimal_text(row.yoy_percent),
+    }
+    if indicator.kind == "ratio":
+        data["numerator"] = decimal_text(row.current.numerator)
+        data["denominator"] = decimal_text(row.current.denominator)
+    return data
+
+
+def summary_json(*, unit: Unit, period: Period) -> dict:
+    return {
+        "unit": {"code": unit.code, "name": unit.display_name, "level": unit.level},
+        "year": period.year,
+        "period": period.key,
+        "period_name": period.label(),
+        "months": [period.first_month, period.last_month],
+        "indicators": [row_json(row) for row in period_summary(unit=unit, period=period)],
+    }
+
+
+def unit_period_summary(request, unit_code: str, year: int, period_key: str):
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": _("Cần đăng nhập để xem số liệu.")}, status=401)
+    try:
+        unit = get_object_or_404(Unit, code=unit_code)
+        period = parse_period(period_key, year)
+    except Http404:
+        message = _("Không có đơn vị có mã “%(code)s”.") % {"code": unit_code}
+        return JsonResponse({"error": message}, status=404)
+    except InvalidPeriod as error:
+        return JsonResponse({"error": str(error)}, status=404)
+    return JsonResponse(
+        summary_json(unit=unit, period=period), json_dumps_params={"ensure_ascii": False}
+    )

@@ -1,0 +1,126 @@
+"""Loading the shipped indicator catalogue and the Chánh Lộ demo data.
+
+Both are idempotent: running them again updates rows found by their natural keys (codes;
+unit + indicator + year + month) and never duplicates anything.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+
+from .models import Area, Authority, Figure, Indicator, PeriodReport, Target, Unit
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+CATALOGUE_FILE = DATA_DIR / "catalogue.json"
+DEMO_FILE = DATA_DIR / "demo_chanh_lo.json"
+
+INDICATOR_FIELDS = [
+    "name",
+    "name_en",
+    "short_name",
+    "short_name_en",
+    "unit",
+    "unit_en",
+    "kind",
+    "direction",
+    "numerator_label",
+    "denominator_label",
+    "is_main",
+    "order",
+]
+
+
+@transaction.atomic
+def load_catalogue(path: Path = CATALOGUE_FILE) -> int:
+    """Create the catalogue's areas and indicators that are missing; returns how many were new.
+
+    Rows that exist keep what staff changed in the admin.
+    """
+    catalogue = json.loads(path.read_text(encoding="utf-8"))
+    areas = {}
+    for row in catalogue["areas"]:
+        areas[row["code"]], _ = Area.objects.get_or_create(
+            code=row["code"],
+            defaults={k: row[k] for k in ("name", "name_en", "order")},
+        )
+    created = 0
+    for row in catalogue["indicators"]:
+        defaults = {k: row[k] for k in INDICATOR_FIELDS if k in row}
+        _, was_created = Indicator.objects.get_or_create(
+            code=row["code"], defaults={**defaults, "area": areas[row["area"]]}
+        )
+        created += was_created
+    return created
+
+
+@dataclass(frozen=True)
+class DemoCounts:
+    units: int
+    targets: int
+    figures: int
+
+
+def _amount(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+@transaction.atomic
+def load_demo(path: Path = DEMO_FILE) -> DemoCounts:
+    """Load Chánh Lộ's demo: its units, authorities, targets, figures and written sections."""
+    load_catalogue()
+    demo = json.loads(path.read_text(encoding="utf-8"))
+    for row in demo["authorities"]:
+        Authority.objects.update_or_create(
+            code=row["code"], defaults={k: v for k, v in row.items() if k != "code"}
+        )
+    units: dict[str, Unit] = {}
+    for row in demo["units"]:  # parents come before their children in the file
+        units[row["code"]], _ = Unit.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "name_en": row["name_en"],
+                "level": row["level"],
+                "parent": units[row["parent"]] if row["parent"] else None,
+                "order": row["order"],
+            },
+        )
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    authorities = {a.code: a for a in Authority.objects.all()}
+    for row in demo["targets"]:
+        Target.objects.update_or_create(
+            unit=units[row["unit"]],
+            indicator=indicators[row["indicator"]],
+            year=row["year"],
+            authority=authorities[row["authority"]],
+            defaults={"value": Decimal(row["value"]), "basis": row["basis"]},
+        )
+    for row in demo["figures"]:
+        Figure.objects.update_or_create(
+            unit=units[row["unit"]],
+            indicator=indicators[row["indicator"]],
+            year=row["year"],
+            month=row["month"],
+            defaults={
+                "value": _amount(row.get("value")),
+                "numerator": _amount(row.get("numerator")),
+                "denominator": _amount(row.get("denominator")),
+                "status": row["status"],
+                "source": f"demo: {row['source']}",
+            },
+        )
+    for row in demo["reports"]:
+        PeriodReport.objects.update_or_create(
+            unit=units[row["unit"]],
+            year=row["year"],
+            period=row["period"],
+            defaults={k: row[k] for k in ("results", "shortcomings", "tasks")},
+        )
+    return DemoCounts(
+        units=len(demo["units"]), targets=len(demo["targets"]), figures=len(demo["figures"])
+    )

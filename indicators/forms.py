@@ -1,0 +1,151 @@
+"""Forms: the monthly entry grid (one row per indicator) and the month picker above it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .models import Figure, Indicator, Unit
+from .numbers import NumberFormatError, format_number, parse_number
+from .services import FigureEntry, validate_figure
+
+
+class VietnameseNumberField(forms.CharField):
+    """A number typed as a person writes it: "6.021.447.000", "86,7", "1500".
+
+    In a form shown in Vietnamese, dots group thousands ("150.000" is 150000); in English,
+    a lone "1.500" is ambiguous and refused.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value) -> Decimal | None:
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            return parse_number(text, dots_group_thousands=get_language() != "en")
+        except NumberFormatError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return format_number(value)
+        return value
+
+
+class MonthPickerForm(forms.Form):
+    unit = forms.ModelChoiceField(
+        label=_("Đơn vị"),
+        queryset=Unit.objects.all(),
+        to_field_name="code",
+        error_messages={"invalid_choice": _("Không có đơn vị này.")},
+    )
+    year = forms.IntegerField(
+        label=_("Năm"),
+        min_value=1900,
+        max_value=2100,
+        error_messages={
+            "invalid": _("Năm phải là một số."),
+            "min_value": _("Năm không hợp lệ."),
+            "max_value": _("Năm không hợp lệ."),
+        },
+    )
+    month = forms.TypedChoiceField(
+        label=_("Tháng"),
+        choices=[(m, _("Tháng %(month)d") % {"month": m}) for m in range(1, 13)],
+        coerce=int,
+        error_messages={"invalid_choice": _("Tháng này không tồn tại (chỉ có tháng 1 đến 12).")},
+    )
+
+
+class FigureRowForm(forms.Form):
+    """One indicator's line in the month grid."""
+
+    value = VietnameseNumberField(label=_("Số liệu"))
+    numerator = VietnameseNumberField(label=_("Tử số"))
+    denominator = VietnameseNumberField(label=_("Mẫu số"))
+    status = forms.ChoiceField(
+        label=_("Tình trạng"),
+        choices=Figure.Status.choices,
+        initial=Figure.Status.OFFICIAL,
+        widget=forms.RadioSelect,
+    )
+    delete = forms.BooleanField(label=_("Xóa"), required=False)
+
+    def __init__(self, *args, indicator: Indicator, existing: Figure | None = None, **kwargs):
+        self.indicator = indicator
+        self.existing = existing
+        if existing is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "value": existing.value,
+                "numerator": existing.numerator,
+                "denominator": existing.denominator,
+                "status": existing.status,
+            }
+        super().__init__(*args, **kwargs)
+        if indicator.kind == Indicator.Kind.RATIO:
+            del self.fields["value"]
+        else:
+            del self.fields["numerator"]
+            del self.fields["denominator"]
+        if existing is None:
+            del self.fields["delete"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("delete") or self.errors:
+            return data
+        entry = self.entry()
+        if entry.is_blank:
+            return data
+        for field, message in validate_figure(
+            self.indicator,
+            value=entry.value,
+            numerator=entry.numerator,
+            denominator=entry.denominator,
+        ).items():
+            self.add_error(field if field in self.fields else None, message)
+        return data
+
+    def entry(self) -> FigureEntry:
+        data = self.cleaned_data
+        return FigureEntry(
+            indicator=self.indicator,
+            value=data.get("value"),
+            numerator=data.get("numerator"),
+            denominator=data.get("denominator"),
+            status=data.get("status") or Figure.Status.OFFICIAL,
+            delete=bool(data.get("delete")),
+        )
+
+
+class MonthGrid:
+    """Every active indicator of a unit's month as one form per row, prefixed by code."""
+
+    def __init__(self, *, indicators, existing: dict[int, Figure], data=None):
+        self.rows = [
+            FigureRowForm(
+                data,
+                prefix=f"fig-{indicator.code}",
+                indicator=indicator,
+                existing=existing.get(indicator.id),
+            )
+            for indicator in indicators
+        ]
+
+    def is_valid(self) -> bool:
+        return all([row.is_valid() for row in self.rows])  # validate every row, not the first
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for row in self.rows if row.errors)
+
+    def entries(self) -> list[FigureEntry]:
+        return [row.entry() for row in self.rows]

@@ -1,0 +1,39 @@
+import os
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from indicators.demo import load_demo
+
+DEMO_USERNAME = "demo"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo: Thành phố Quảng Ngãi → Phường Chánh Lộ → 8 tổ dân phố, the indicator "
+        "catalogue and Chánh Lộ's 2023 figures from its 9-month report. Safe to run again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--demo-user",
+            action="store_true",
+            help="Also create (or reset) the login 'demo' with the password in "
+            "DEMO_PASSWORD (default 'chanhlo-2023'). For a local demo only.",
+        )
+
+    def handle(self, *args, demo_user=False, **options):
+        counts = load_demo()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo loaded: {counts.units} units, {counts.targets} targets, "
+                f"{counts.figures} monthly figures."
+            )
+        )
+        if demo_user:
+            password = os.environ.get("DEMO_PASSWORD", "chanhlo-2023")
+            user, _ = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
+            user.is_staff = user.is_superuser = True
+            user.set_password(password)
+            user.save()
+            self.stdout.write(f"Demo login: {DEMO_USERNAME} / {password}")

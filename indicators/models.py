@@ -1,0 +1,360 @@
+"""Data: administrative units, the indicator catalogue, targets, monthly figures, written sections.
+
+Money, counts and rates are Decimal everywhere. Rules that the database can hold (uniqueness,
+non-negative numbers, a month between 1 and 12, a numerator not above its denominator) are
+constraints; rules that need the indicator's kind (a percentage not above 100) live in
+``services.validate_figure`` and in the forms that call it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+AMOUNT = {"max_digits": 22, "decimal_places": 4}
+
+
+class TranslatedNameMixin:
+    """Rows with a Vietnamese ``name`` and an optional English ``name_en``."""
+
+    name: str
+    name_en: str
+
+    @property
+    def display_name(self) -> str:
+        if get_language() == "en" and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class Unit(TranslatedNameMixin, models.Model):
+    """An administrative unit: province, city, ward or commune, residential group, …
+
+    Units form a tree of any depth through ``parent``; since the 2025 reform there is no fixed
+    number of levels, so nothing here assumes one.
+    """
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Tỉnh/thành phố trực thuộc trung ương")
+        CITY = "city", _("Thành phố")
+        DISTRICT = "district", _("Quận/huyện/thị xã")
+        WARD = "ward", _("Phường")
+        COMMUNE = "commune", _("Xã")
+        TOWN = "town", _("Thị trấn")
+        SPECIAL_ZONE = "special_zone", _("Đặc khu")
+        GROUP = "group", _("Tổ dân phố/thôn")
+
+    code = models.SlugField(_("mã"), max_length=64, unique=True)
+    name = models.CharField(_("tên"), max_length=200)
+    name_en = models.CharField(_("tên tiếng Anh"), max_length=200, blank=True)
+    level = models.CharField(_("cấp"), max_length=20, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("đơn vị cấp trên"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    order = models.PositiveIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("đơn vị hành chính")
+        verbose_name_plural = _("đơn vị hành chính")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")), name="unit_not_its_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Authority(TranslatedNameMixin, models.Model):
+    """Who set a target: the city People's Committee, the ward People's Council, …"""
+
+    code = models.SlugField(_("mã"), max_length=64, unique=True)
+    name = models.CharField(_("tên"), max_length=200)
+    name_en = models.CharField(_("tên tiếng Anh"), max_length=200, blank=True)
+    report_phrase = models.CharField(
+        _("cách gọi chỉ tiêu trong báo cáo"),
+        max_length=200,
+        blank=True,
+        help_text=_('Ví dụ: "chỉ tiêu giao thành phố", "chỉ tiêu HĐND phường giao".'),
+    )
+    report_phrase_en = models.CharField(
+        _("cách gọi chỉ tiêu (tiếng Anh)"), max_length=200, blank=True
+    )
+    order = models.PositiveIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("cơ quan giao chỉ tiêu")
+        verbose_name_plural = _("cơ quan giao chỉ tiêu")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_phrase(self) -> str:
+        if get_language() == "en":
+            return self.report_phrase_en or self.name_en or self.name
+        return self.report_phrase or self.name
+
+
+class Area(TranslatedNameMixin, models.Model):
+    """A field of work that groups indicators in reports: budget revenue, e-government, …"""
+
+    code = models.SlugField(_("mã"), max_length=64, unique=True)
+    name = models.CharField(_("tên"), max_length=200)
+    name_en = models.CharField(_("tên tiếng Anh"), max_length=200, blank=True)
+    order = models.PositiveIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("lĩnh vực")
+        verbose_name_plural = _("lĩnh vực")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Indicator(TranslatedNameMixin, models.Model):
+    """One line of the catalogue, with how its months and sub-units add up (``kind``)."""
+
+    class Kind(models.TextChoices):
+        SUM = "sum", _("Cộng dồn (tổng các tháng, tổng các đơn vị)")
+        RATIO = "ratio", _("Tỷ lệ từ tử số/mẫu số")
+        LEVEL = "level", _("Số tại thời điểm (tháng cuối có số liệu)")
+        REPORTED = "reported", _("Tỷ lệ % do hệ thống khác công bố (không có tử số/mẫu số)")
+
+    class Direction(models.TextChoices):
+        UP = "up", _("Càng cao càng tốt")
+        DOWN = "down", _("Càng thấp càng tốt")
+
+    code = models.SlugField(_("mã"), max_length=64, unique=True)
+    name = models.CharField(_("tên"), max_length=300)
+    name_en = models.CharField(_("tên tiếng Anh"), max_length=300, blank=True)
+    short_name = models.CharField(
+        _("tên ngắn trong báo cáo"),
+        max_length=200,
+        blank=True,
+        help_text=_('Tên dùng trong câu báo cáo, ví dụ "Dịch vụ công trực tuyến".'),
+    )
+    short_name_en = models.CharField(_("tên ngắn (tiếng Anh)"), max_length=200, blank=True)
+    area = models.ForeignKey(
+        Area, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT, related_name="indicators"
+    )
+    unit = models.CharField(_("đơn vị tính"), max_length=40)
+    unit_en = models.CharField(_("đơn vị tính (tiếng Anh)"), max_length=40, blank=True)
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
+    direction = models.CharField(
+        _("chiều tốt"), max_length=4, choices=Direction.choices, default=Direction.UP
+    )
+    numerator_label = models.CharField(_("tử số"), max_length=200, blank=True)
+    denominator_label = models.CharField(_("mẫu số"), max_length=200, blank=True)
+    is_main = models.BooleanField(
+        _("chỉ tiêu chính"),
+        default=False,
+        help_text=_("Chỉ tiêu chính được so sánh giữa các đơn vị cấp dưới."),
+    )
+    is_active = models.BooleanField(_("đang dùng"), default=True)
+    order = models.PositiveIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        ordering = ["area__order", "order", "code"]
+        verbose_name = _("chỉ tiêu")
+        verbose_name_plural = _("danh mục chỉ tiêu")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_percentage(self) -> bool:
+        return self.kind in (self.Kind.RATIO, self.Kind.REPORTED)
+
+    @property
+    def display_unit(self) -> str:
+        if get_language() == "en" and self.unit_en:
+            return self.unit_en
+        return self.unit
+
+    @property
+    def display_short_name(self) -> str:
+        if get_language() == "en":
+            return self.short_name_en or self.name_en or self.short_name or self.name
+        return self.short_name or self.name
+
+
+class Target(models.Model):
+    """An annual target for one indicator in one unit, set by one authority."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT)
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("chỉ tiêu"), on_delete=models.PROTECT, related_name="targets"
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    authority = models.ForeignKey(
+        Authority, verbose_name=_("cơ quan giao"), on_delete=models.PROTECT
+    )
+    value = models.DecimalField(_("giá trị chỉ tiêu năm"), **AMOUNT)
+    basis = models.CharField(
+        _("căn cứ giao chỉ tiêu"),
+        max_length=300,
+        blank=True,
+        help_text=_("Số, ngày nghị quyết hoặc quyết định giao chỉ tiêu."),
+    )
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        ordering = ["year", "indicator__area__order", "indicator__order", "authority__order"]
+        verbose_name = _("chỉ tiêu được giao")
+        verbose_name_plural = _("chỉ tiêu được giao")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "indicator", "year", "authority"],
+                name="one_target_per_unit_indicator_year_authority",
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="target_not_negative"),
+            models.CheckConstraint(
+                condition=Q(year__gte=1900, year__lte=2100), name="target_year_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.year} — {self.authority}"
+
+
+class Figure(models.Model):
+    """One month's figure of one indicator in one unit.
+
+    ``value`` holds the figure of every kind but ``ratio``; a ratio stores its ``numerator`` and
+    ``denominator`` (counts) and its rate is computed, never stored.
+    """
+
+    class Status(models.TextChoices):
+        ESTIMATE = "estimate", _("Ước thực hiện")
+        OFFICIAL = "official", _("Chính thức")
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="figures"
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("chỉ tiêu"), on_delete=models.PROTECT, related_name="figures"
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    month = models.PositiveSmallIntegerField(_("tháng"))
+    value = models.DecimalField(_("số liệu"), null=True, blank=True, **AMOUNT)
+    numerator = models.DecimalField(_("tử số"), null=True, blank=True, **AMOUNT)
+    denominator = models.DecimalField(_("mẫu số"), null=True, blank=True, **AMOUNT)
+    status = models.CharField(
+        _("tình trạng số liệu"), max_length=10, choices=Status.choices, default=Status.OFFICIAL
+    )
+    source = models.CharField(_("nguồn nhập"), max_length=200, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người nhập"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("nhập lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("sửa lúc"), auto_now=True)
+
+    class Meta:
+        ordering = ["year", "month", "indicator__area__order", "indicator__order"]
+        verbose_name = _("số liệu tháng")
+        verbose_name_plural = _("số liệu tháng")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "indicator", "year", "month"],
+                name="one_figure_per_unit_indicator_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(month__gte=1, month__lte=12), name="figure_month_1_to_12"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=1900, year__lte=2100), name="figure_year_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=0), name="figure_value_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(numerator__isnull=True) | Q(numerator__gte=0),
+                name="figure_numerator_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(denominator__isnull=True) | Q(denominator__gt=0),
+                name="figure_denominator_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(numerator__isnull=True)
+                | Q(denominator__isnull=True)
+                | Q(numerator__lte=F("denominator")),
+                name="figure_numerator_within_denominator",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(value__isnull=False, numerator__isnull=True, denominator__isnull=True)
+                    | Q(value__isnull=True, numerator__isnull=False, denominator__isnull=False)
+                ),
+                name="figure_value_or_counts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} — {self.unit} — {self.month}/{self.year}"
+
+    @property
+    def is_estimate(self) -> bool:
+        return self.status == self.Status.ESTIMATE
+
+    @property
+    def rate(self) -> Decimal | None:
+        """numerator ÷ denominator × 100, for a ratio figure; None otherwise."""
+        if self.numerator is None or not self.denominator:
+            return None
+        return self.numerator / self.denominator * 100
+
+
+class PeriodReport(models.Model):
+    """The written sections of a unit's report for one period, entered by staff."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField(_("năm"))
+    period = models.CharField(
+        _("kỳ báo cáo"), max_length=8, help_text=_("m1…m12, q1…q4, 6m, 9m, y, ytd1…ytd12")
+    )
+    results = models.TextField(_("kết quả đạt được"), blank=True)
+    shortcomings = models.TextField(_("tồn tại, hạn chế"), blank=True)
+    tasks = models.TextField(_("nhiệm vụ trọng tâm kỳ tới"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người cập nhật"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        ordering = ["-year", "period"]
+        verbose_name = _("nội dung báo cáo kỳ")
+        verbose_name_plural = _("nội dung báo cáo kỳ")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "year", "period"], name="one_report_per_unit_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.year}/{self.period}"

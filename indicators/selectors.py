@@ -1,0 +1,411 @@
+"""Reads and computations: the summary rows that pages, exports and the API all use.
+
+Every number a user sees is computed here, once, in Decimal at full precision; pages, sheets
+and the API only format it.
+
+How a period and a parent unit add up depends on the indicator's kind:
+
+- ``sum`` (flows): Σ of the period's months over the unit and every unit under it;
+- ``ratio``: Σ numerators ÷ Σ denominators × 100 over months and units (never an average of
+  percentages);
+- ``level`` (a state at a date): each unit's value in the last month of the period for which it
+  has data, summed over the unit and the units under it;
+- ``reported`` (a percentage published by another system, no counts): the unit's own value in
+  the last month with data. A parent that has no figure of its own cannot compute it from its
+  children's percentages, so the row says ``not_aggregable`` instead of inventing a number.
+
+A unit's own figures (revenue collected at city level, say) always count together with its
+children's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Max, Q, Sum
+
+from .models import Figure, Indicator, Target, Unit
+from .periods import Period
+
+HUNDRED = Decimal(100)
+
+
+# --- Pure computation ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitTotals:
+    """One unit's own figures of one indicator over the months of one period."""
+
+    unit_id: int
+    total: Decimal | None = None  # Σ value over the months (sum kinds), in the indicator's unit
+    numerator: Decimal | None = None  # Σ numerators (ratio kinds), a count
+    denominator: Decimal | None = None  # Σ denominators (ratio kinds), a count
+    last_month: int = 0  # the last month, 1–12, with a figure
+    any_estimate: bool = False  # some month of the period is an estimate
+    last_value: Decimal | None = None  # the value in ``last_month`` (level and reported kinds)
+    last_is_estimate: bool = False  # the figure of ``last_month`` is an estimate
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """An indicator's computed figure for one unit (with the units under it) and one period."""
+
+    actual: Decimal | None = None  # in the indicator's unit; a rate in percent (0–100)
+    numerator: Decimal | None = None  # ratio kinds: Σ numerators
+    denominator: Decimal | None = None  # ratio kinds: Σ denominators
+    is_estimate: bool = False  # an estimate contributes to ``actual``
+    not_aggregable: bool = False  # reported percentages known only for the child units
+    last_month: int = 0  # the last month with data, 0 when there is none
+
+    @property
+    def has_data(self) -> bool:
+        return self.actual is not None
+
+
+def percent_of(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
+    """part ÷ whole × 100 at full precision; None when either is missing or whole is zero."""
+    if part is None or whole is None or whole == 0:
+        return None
+    return part / whole * HUNDRED
+
+
+def combine(kind: str, totals: Iterable[UnitTotals], *, own_unit_id: int) -> Aggregate:
+    """Add up the per-unit totals of one indicator the way its ``kind`` requires.
+
+    ``totals`` holds the unit ``own_unit_id`` and the units under it, each with its own
+    figures only; units without figures may be left out.
+    """
+    totals = [t for t in totals if t.last_month]
+    if not totals:
+        return Aggregate()
+    last_month = max(t.last_month for t in totals)
+    if kind == Indicator.Kind.SUM:
+        return Aggregate(
+            actual=sum((t.total or Decimal(0) for t in totals), Decimal(0)),
+            is_estimate=any(t.any_estimate for t in totals),
+            last_month=last_month,
+        )
+    if kind == Indicator.Kind.RATIO:
+        numerator = sum((t.numerator or Decimal(0) for t in totals), Decimal(0))
+        denominator = sum((t.denominator or Decimal(0) for t in totals), Decimal(0))
+        return Aggregate(
+            actual=percent_of(numerator, denominator),
+            numerator=numerator,
+            denominator=denominator,
+            is_estimate=any(t.any_estimate for t in totals),
+            last_month=last_month,
+        )
+    if kind == Indicator.Kind.LEVEL:
+        return Aggregate(
+            actual=sum((t.last_value or Decimal(0) for t in totals), Decimal(0)),
+            is_estimate=any(t.last_is_estimate for t in totals),
+            last_month=last_month,
+        )
+    if kind == Indicator.Kind.REPORTED:
+        own = next((t for t in totals if t.unit_id == own_unit_id), None)
+        if own is None:
+            return Aggregate(not_aggregable=True, last_month=last_month)
+        return Aggregate(
+            actual=own.last_value, is_estimate=own.last_is_estimate, last_month=own.last_month
+        )
+    raise ValueError(f"unknown indicator kind {kind!r}")
+
+
+def unit_totals(figures: Iterable[Figure]) -> list[UnitTotals]:
+    """Per-unit totals from individual monthly figures (all of one indicator and period)."""
+    by_unit: dict[int, list[Figure]] = defaultdict(list)
+    for figure in figures:
+        by_unit[figure.unit_id].append(figure)
+    result = []
+    for unit_id, unit_figures in by_unit.items():
+        last = max(unit_figures, key=lambda f: f.month)
+        result.append(
+            UnitTotals(
+                unit_id=unit_id,
+                total=_sum_or_none(f.value for f in unit_figures),
+                numerator=_sum_or_none(f.numerator for f in unit_figures),
+                denominator=_sum_or_none(f.denominator for f in unit_figures),
+                last_month=last.month,
+                any_estimate=any(f.is_estimate for f in unit_figures),
+                last_value=last.value,
+                last_is_estimate=last.is_estimate,
+            )
+        )
+    return result
+
+
+def _sum_or_none(values: Iterable[Decimal | None]) -> Decimal | None:
+    present = [v for v in values if v is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+# --- Rows ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """How an actual compares with one authority's annual target."""
+
+    authority_code: str
+    authority_name: str
+    report_phrase: str  # how a report sentence names the target: "chỉ tiêu HĐND phường giao"
+    value: Decimal  # the annual target, in the indicator's unit
+    basis: str  # resolution or decision that set it; may be empty
+    percent: Decimal | None  # actual ÷ annual target × 100, full precision
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator of one unit over one period, with its targets and last year's figure."""
+
+    indicator: Indicator
+    period: Period
+    current: Aggregate
+    previous: Aggregate  # the same period one year earlier ("cùng kỳ")
+    targets: list[TargetResult] = field(default_factory=list)
+
+    @property
+    def actual(self) -> Decimal | None:
+        return self.current.actual
+
+    @property
+    def is_estimate(self) -> bool:
+        return self.current.is_estimate
+
+    @property
+    def yoy_percent(self) -> Decimal | None:
+        """This period ÷ the same period last year × 100 ("bằng X% so với cùng kỳ")."""
+        return percent_of(self.current.actual, self.previous.actual)
+
+    @property
+    def change_percent(self) -> Decimal | None:
+        """Growth over the same period last year, in percent ("tăng/giảm X% so với cùng kỳ")."""
+        yoy = self.yoy_percent
+        return None if yoy is None else yoy - HUNDRED
+
+    @property
+    def status(self) -> str:
+        """``good``, ``watch``, ``behind`` or ``none``, against the first target; see
+        :func:`completion_status`."""
+        if not self.targets:
+            return "none"
+        return completion_status(
+            indicator=self.indicator,
+            actual=self.current.actual,
+            target=self.targets[0].value,
+            period=self.period,
+        )
+
+
+WATCH_MARGIN = Decimal("0.9")  # within 90 % of where it should be: keep an eye on it
+
+
+def completion_status(
+    *, indicator: Indicator, actual: Decimal | None, target: Decimal, period: Period
+) -> str:
+    """Compare an actual with where an annual target says it should stand by the period's end.
+
+    A flow (``sum``) should have reached ``month_count / 12`` of its annual target (9 months →
+    75 %); a rate or a level is compared with the target itself. For an indicator where lower
+    is better the comparison is reversed. Returns ``good``, ``watch`` (within 10 % of the
+    mark), ``behind`` or ``none`` (no data or no usable target).
+    """
+    if actual is None:
+        return "none"
+    expected = target
+    if indicator.kind == Indicator.Kind.SUM:
+        expected = target * Decimal(period.expected_share.numerator) / period.expected_share.denominator
+    if indicator.direction == Indicator.Direction.DOWN:
+        if actual <= expected:
+            return "good"
+        return "watch" if actual * WATCH_MARGIN <= expected else "behind"
+    if expected == 0 or actual >= expected:
+        return "good"
+    return "watch" if actual >= expected * WATCH_MARGIN else "behind"
+
+
+# --- Queries ------------------------------------------------------------------------------
+
+
+def subtree_ids(unit: Unit) -> dict[int, int]:
+    """Every unit at or below ``unit``, mapped to the unit itself (one query)."""
+    return subtrees([unit])[unit.id]
+
+
+def subtrees(units: Iterable[Unit]) -> dict[int, dict[int, int]]:
+    """For each unit, the ids of itself and every unit under it (any depth), in one query."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for unit_id, parent_id in Unit.objects.values_list("id", "parent_id"):
+        children[parent_id].append(unit_id)
+    result = {}
+    for unit in units:
+        found = {unit.id: unit.id}
+        stack = [unit.id]
+        while stack:
+            for child_id in children[stack.pop()]:
+                if child_id not in found:
+                    found[child_id] = unit.id
+                    stack.append(child_id)
+        result[unit.id] = found
+    return result
+
+
+def _grouped_totals(
+    *, unit_ids: Iterable[int], years: Iterable[int], months: range, indicator_ids=None
+) -> dict[tuple[int, int, int], UnitTotals]:
+    """Per (indicator, year, unit) totals over ``months``, in two queries."""
+    figures = Figure.objects.filter(
+        unit_id__in=list(unit_ids),
+        year__in=list(years),
+        month__gte=months.start,
+        month__lte=months.stop - 1,
+    )
+    if indicator_ids is not None:
+        figures = figures.filter(indicator_id__in=list(indicator_ids))
+    grouped = figures.values("indicator_id", "year", "unit_id").annotate(
+        total=Sum("value"),
+        numerator_total=Sum("numerator"),
+        denominator_total=Sum("denominator"),
+        last_month=Max("month"),
+        estimates=Count("id", filter=Q(status=Figure.Status.ESTIMATE)),
+    )
+    # Levels and reported percentages take the value of each unit's last month with data.
+    last_values: dict[tuple[int, int, int], tuple[int, Decimal | None, bool]] = {}
+    point_kinds = [Indicator.Kind.LEVEL, Indicator.Kind.REPORTED]
+    for row in figures.filter(indicator__kind__in=point_kinds).values_list(
+        "indicator_id", "year", "unit_id", "month", "value", "status"
+    ):
+        key, month = row[:3], row[3]
+        if key not in last_values or last_values[key][0] < month:
+            last_values[key] = (month, row[4], row[5] == Figure.Status.ESTIMATE)
+    result = {}
+    for row in grouped:
+        key = (row["indicator_id"], row["year"], row["unit_id"])
+        _, last_value, last_is_estimate = last_values.get(key, (0, None, False))
+        result[key] = UnitTotals(
+            unit_id=row["unit_id"],
+            total=row["total"],
+            numerator=row["numerator_total"],
+            denominator=row["denominator_total"],
+            last_month=row["last_month"],
+            any_estimate=row["estimates"] > 0,
+            last_value=last_value,
+            last_is_estimate=last_is_estimate,
+        )
+    return result
+
+
+def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorRow]]:
+    """The period summary of each unit (with everything under it), keyed by unit id.
+
+    Rows cover every active indicator that has a target for the unit that year or a figure in
+    its subtree in the period of either year; they come in catalogue order. A fixed number of
+    queries, whatever the number of units, indicators or months.
+    """
+    trees = subtrees(units)
+    owner_of: dict[int, list[int]] = defaultdict(list)  # unit id → the requested units above it
+    for root_id, members in trees.items():
+        for member_id in members:
+            owner_of[member_id].append(root_id)
+    years = (period.year, period.year - 1)
+    totals = _grouped_totals(unit_ids=owner_of.keys(), years=years, months=period.months)
+
+    per_root: dict[tuple[int, int, int], list[UnitTotals]] = defaultdict(list)
+    for (indicator_id, year, unit_id), unit_total in totals.items():
+        for root_id in owner_of[unit_id]:
+            per_root[(root_id, indicator_id, year)].append(unit_total)
+
+    targets: dict[tuple[int, int], list[Target]] = defaultdict(list)
+    for target in Target.objects.filter(unit__in=units, year=period.year).select_related(
+        "authority"
+    ):
+        targets[(target.unit_id, target.indicator_id)].append(target)
+
+    indicators = list(Indicator.objects.filter(is_active=True).select_related("area"))
+    result: dict[int, list[IndicatorRow]] = {}
+    for unit in units:
+        rows = []
+        for indicator in indicators:
+            unit_targets = sorted(
+                targets.get((unit.id, indicator.id), []),
+                key=lambda t: (t.authority.order, t.authority.code),
+            )
+            this_year = per_root.get((unit.id, indicator.id, period.year), [])
+            last_year = per_root.get((unit.id, indicator.id, period.year - 1), [])
+            if not (unit_targets or this_year or last_year):
+                continue
+            current = combine(indicator.kind, this_year, own_unit_id=unit.id)
+            rows.append(
+                IndicatorRow(
+                    indicator=indicator,
+                    period=period,
+                    current=current,
+                    previous=combine(indicator.kind, last_year, own_unit_id=unit.id),
+                    targets=[_target_result(t, current.actual) for t in unit_targets],
+                )
+            )
+        result[unit.id] = rows
+    return result
+
+
+def period_summary(*, unit: Unit, period: Period) -> list[IndicatorRow]:
+    """The summary rows of one unit (with everything under it) for one period."""
+    return summaries(units=[unit], period=period)[unit.id]
+
+
+def _target_result(target: Target, actual: Decimal | None) -> TargetResult:
+    return TargetResult(
+        authority_code=target.authority.code,
+        authority_name=target.authority.display_name,
+        report_phrase=target.authority.display_phrase,
+        value=target.value,
+        basis=target.basis,
+        percent=percent_of(actual, target.value),
+    )
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    """One month of an indicator's year: the month alone and cumulative from January."""
+
+    month: int  # 1–12
+    month_value: Aggregate  # the month on its own
+    cumulative: Aggregate  # January to ``month``, combined by the indicator's kind
+
+
+def monthly_series(*, unit: Unit, indicator: Indicator, year: int) -> list[MonthPoint]:
+    """Twelve points of ``indicator`` for ``unit`` (with everything under it) in ``year``."""
+    members = subtree_ids(unit)
+    figures = list(
+        Figure.objects.filter(unit_id__in=list(members), indicator=indicator, year=year)
+    )
+    points = []
+    for month in range(1, 13):
+        in_month = [f for f in figures if f.month == month]
+        to_month = [f for f in figures if f.month <= month]
+        points.append(
+            MonthPoint(
+                month=month,
+                month_value=combine(indicator.kind, unit_totals(in_month), own_unit_id=unit.id),
+                cumulative=combine(indicator.kind, unit_totals(to_month), own_unit_id=unit.id),
+            )
+        )
+    return points
+
+
+def child_units(unit: Unit) -> list[Unit]:
+    return list(unit.children.order_by("order", "name"))
+
+
+def ancestors(unit: Unit) -> list[Unit]:
+    """The units above ``unit``, from the root down (one query per level, trees are shallow)."""
+    chain = []
+    current = unit.parent
+    while current is not None:
+        chain.append(current)
+        current = current.parent
+    return list(reversed(chain))

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from indicators import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path(
+        "api/units/<slug:unit_code>/<int:year>/<str:period_key>/",
+        api.unit_period_summary,
+        name="api-period-summary",
+    ),
+]
