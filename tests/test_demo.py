@@ -1,0 +1,72 @@
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from indicators.demo import load_demo
+from indicators.models import Area, Authority, Figure, Indicator, PeriodReport, Target, Unit
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "chanh-lo-2023-9-thang.txt"
+
+
+def counts():
+    return [m.objects.count() for m in (Unit, Authority, Area, Indicator, Target, Figure, PeriodReport)]
+
+
+def test_demo_builds_city_ward_and_eight_groups(demo):
+    city = Unit.objects.get(code="quang-ngai")
+    assert (city.name, city.parent) == ("Thành phố Quảng Ngãi", None)
+    assert (demo.name, demo.parent) == ("Phường Chánh Lộ", city)
+    groups = list(demo.children.order_by("order"))
+    assert [g.name for g in groups] == [f"Tổ dân phố {n}" for n in range(1, 9)]
+    assert {g.level for g in groups} == {"group"}
+
+
+def test_loading_the_demo_twice_duplicates_nothing(db):
+    call_command("load_demo")
+    first = counts()
+    Figure.objects.filter(indicator__code="thu-ngan-sach", year=2023, month=1).update(value=1)
+    call_command("load_demo")
+    assert counts() == first
+    assert Figure.objects.get(
+        unit__code="chanh-lo", indicator__code="thu-ngan-sach", year=2023, month=1
+    ).value == Decimal("812350000")
+
+
+def test_demo_marks_every_figure_as_seed_or_illustrative(demo):
+    sources = set(Figure.objects.values_list("source", flat=True))
+    assert sources and all(s == "demo: seed" or "illustrative" in s for s in sources)
+    # The seed's own numbers are the 9-month revenue total and September's five rates.
+    seed_rates = Figure.objects.filter(source="demo: seed")
+    assert sorted(seed_rates.values_list("value", flat=True)) == sorted(
+        Decimal(v) for v in ("64.10", "13.66", "58.5", "89.9", "100")
+    )
+
+
+def test_demo_user_option_creates_a_login(db, capsys):
+    call_command("load_demo", "--demo-user")
+    assert "demo / " in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the seed report is not beside the repository")
+def test_demo_numbers_are_the_seed_reports_numbers(demo):
+    text = SEED.read_text(encoding="utf-8")
+    revenue = sum(
+        Figure.objects.filter(
+            unit=demo, indicator__code="thu-ngan-sach", year=2023, month__lte=9
+        ).values_list("value", flat=True)
+    )
+    assert f"ước đạt {vietnamese(revenue)} đồng/{vietnamese(6945000000)} đồng" in text
+    for authority, target in [("ubnd-thanh-pho", 6945000000), ("hdnd-phuong", 6995000000)]:
+        assert Target.objects.get(unit=demo, indicator__code="thu-ngan-sach", authority__code=authority).value == target
+        assert f"{vietnamese(target)} đồng" in text
+    for short_name, value in re.findall(r"(Dịch vụ công trực tuyến|Thanh toán trực tuyến|Số hóa hồ sơ|Công khai minh bạch|Đánh giá mức độ hài lòng)(?: đạt)? ([\d,]+)%", text):
+        indicator = Indicator.objects.get(short_name=short_name)
+        figure = Figure.objects.get(unit=demo, indicator=indicator, year=2023, month=9)
+        assert figure.value == Decimal(value.replace(",", "."))
+
+
+def vietnamese(number) -> str:
+    return f"{int(number):,}".replace(",", ".")
