@@ -72,7 +72,7 @@ def summary_columns(authorities: list[AuthorityHeader]) -> list[Column]:
             ),
             Column(
                 f"percent_{authority.code}",
-                _("% thực hiện — %(authority)s") % {"authority": authority.name},
+                _("%% thực hiện — %(authority)s") % {"authority": authority.name},
                 _target_percent(authority.code),
                 "percent",
             ),
