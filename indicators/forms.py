@@ -8,16 +8,21 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .models import Figure, Indicator, Unit
+from .models import AMOUNT, Figure, Indicator, Unit
 from .numbers import NumberFormatError, format_number, parse_number
-from .services import FigureEntry, validate_figure
+from .services import FigureEntry, figure_version, validate_figure
+
+MAX_DECIMALS = AMOUNT["decimal_places"]
+MAX_WHOLE_DIGITS = AMOUNT["max_digits"] - AMOUNT["decimal_places"]
 
 
 class VietnameseNumberField(forms.CharField):
     """A number typed as a person writes it: "6.021.447.000", "86,7", "1500".
 
     In a form shown in Vietnamese, dots group thousands ("150.000" is 150000); in English,
-    a lone "1.500" is ambiguous and refused.
+    a lone "1.500" is ambiguous and refused. A number must fit the database's columns: at most
+    18 digits before the decimal separator and 4 after it (rounding silently would store a
+    figure nobody typed).
     """
 
     def __init__(self, **kwargs):
@@ -30,9 +35,19 @@ class VietnameseNumberField(forms.CharField):
         if text in self.empty_values:
             return None
         try:
-            return parse_number(text, dots_group_thousands=get_language() != "en")
+            number = parse_number(text, dots_group_thousands=get_language() != "en")
         except NumberFormatError as error:
             raise forms.ValidationError(str(error), code="invalid") from None
+        sign, digits, exponent = number.as_tuple()
+        decimals = max(0, -exponent)
+        if decimals > MAX_DECIMALS:
+            raise forms.ValidationError(
+                _("Chỉ nhập tối đa %(places)d chữ số sau dấu phẩy.") % {"places": MAX_DECIMALS},
+                code="max_decimal_places",
+            )
+        if len(digits) - decimals > MAX_WHOLE_DIGITS:
+            raise forms.ValidationError(_("Số quá lớn."), code="max_digits")
+        return number
 
     def prepare_value(self, value):
         if isinstance(value, Decimal):
@@ -78,6 +93,9 @@ class FigureRowForm(forms.Form):
         widget=forms.RadioSelect,
     )
     delete = forms.BooleanField(label=_("Xóa"), required=False)
+    # The figure as it was when the form was opened (``services.figure_version``): a save is
+    # refused if someone else saved the month in between.
+    version = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
 
     def __init__(self, *args, indicator: Indicator, existing: Figure | None = None, **kwargs):
         self.indicator = indicator
@@ -89,6 +107,7 @@ class FigureRowForm(forms.Form):
                 "denominator": existing.denominator,
                 "status": existing.status,
             }
+        kwargs.setdefault("initial", {})["version"] = figure_version(existing)
         super().__init__(*args, **kwargs)
         if indicator.kind == Indicator.Kind.RATIO:
             del self.fields["value"]
@@ -129,7 +148,8 @@ class FigureRowForm(forms.Form):
 class MonthGrid:
     """Every active indicator of a unit's month as one form per row, prefixed by code."""
 
-    def __init__(self, *, indicators, existing: dict[int, Figure], data=None):
+    def __init__(self, *, indicators, existing: dict[int, Figure], data=None, locked=False):
+        self.locked = locked
         self.rows = [
             FigureRowForm(
                 data,
@@ -139,6 +159,10 @@ class MonthGrid:
             )
             for indicator in indicators
         ]
+        if locked:  # an approved month is shown, not edited
+            for row in self.rows:
+                for field in row.fields.values():
+                    field.disabled = True
 
     def is_valid(self) -> bool:
         return all([row.is_valid() for row in self.rows])  # validate every row, not the first
@@ -149,3 +173,35 @@ class MonthGrid:
 
     def entries(self) -> list[FigureEntry]:
         return [row.entry() for row in self.rows]
+
+    def expected_versions(self) -> dict[int, str]:
+        """Indicator id → the version token each row was opened with."""
+        return {row.indicator.id: row.cleaned_data.get("version") or "" for row in self.rows}
+
+
+def refresh_versions(data, existing: dict[int, Figure], indicators) -> dict:
+    """A copy of a posted grid whose version tokens are today's, the typed values kept.
+
+    After a refused save the form shows what the user typed; saving it again then means
+    "yes, write my numbers over the other person's".
+    """
+    data = data.copy()
+    for indicator in indicators:
+        data[f"fig-{indicator.code}-version"] = figure_version(existing.get(indicator.id))
+    return data
+
+
+class MonthActionForm(forms.Form):
+    """Submit, approve or reopen one unit's month (the buttons on the month grid)."""
+
+    ACTIONS = ("submit", "approve", "reopen")
+
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.all(),
+        to_field_name="code",
+        error_messages={"invalid_choice": _("Không có đơn vị này.")},
+    )
+    year = forms.IntegerField(min_value=1900, max_value=2100)
+    month = forms.IntegerField(min_value=1, max_value=12)
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
+    reason = forms.CharField(required=False, max_length=1000)

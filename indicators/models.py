@@ -15,8 +15,19 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 AMOUNT = {"max_digits": 22, "decimal_places": 4}
+
+# The audit trail (django-simple-history): one historical row per save or delete, with who
+# made it (``history_user``) and from where (``history_change_reason``: "form", "admin",
+# "import: <file>", …). A file name can be long, hence a text field.
+AUDITED = {"history_change_reason_field": models.TextField(null=True)}
+
+
+def audited(name: str) -> HistoricalRecords:
+    """The audit trail of one model; ``name`` is what the admin calls its list of changes."""
+    return HistoricalRecords(**AUDITED, verbose_name=name, verbose_name_plural=name)
 
 
 class TranslatedNameMixin:
@@ -212,6 +223,7 @@ class Target(models.Model):
         help_text=_("Số, ngày nghị quyết hoặc quyết định giao chỉ tiêu."),
     )
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    history = audited(_("lịch sử sửa chỉ tiêu được giao"))
 
     class Meta:
         ordering = ["year", "indicator__area__order", "indicator__order", "authority__order"]
@@ -268,6 +280,7 @@ class Figure(models.Model):
     )
     created_at = models.DateTimeField(_("nhập lúc"), auto_now_add=True)
     updated_at = models.DateTimeField(_("sửa lúc"), auto_now=True)
+    history = audited(_("lịch sử sửa số liệu tháng"))
 
     class Meta:
         ordering = ["year", "month", "indicator__area__order", "indicator__order"]
@@ -345,6 +358,7 @@ class PeriodReport(models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    history = audited(_("lịch sử sửa nội dung báo cáo kỳ"))
 
     class Meta:
         ordering = ["-year", "period"]
@@ -358,3 +372,93 @@ class PeriodReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.year}/{self.period}"
+
+
+class RoleGrant(models.Model):
+    """A role a user holds on a unit and on every unit under it.
+
+    What each role may do is decided in ``access.py``; a user may hold several grants.
+    """
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer", _("Xem số liệu")
+        DATA_ENTRY = "data_entry", _("Nhập số liệu")
+        APPROVER = "approver", _("Phê duyệt")
+        CITY_ADMIN = "city_admin", _("Quản trị danh mục")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người dùng"),
+        on_delete=models.CASCADE,
+        related_name="role_grants",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="role_grants"
+    )
+    role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
+    granted_at = models.DateTimeField(_("cấp lúc"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__username", "unit__order", "role"]
+        verbose_name = _("phân quyền")
+        verbose_name_plural = _("phân quyền")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "unit", "role"], name="one_grant_per_user_unit_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.unit}"
+
+
+class MonthApproval(models.Model):
+    """Where one unit's month stands: open → submitted → approved (→ reopened, with a reason).
+
+    An approved month locks the figures of the unit and of every unit under it for that
+    month. No row means the month is open. Every change is kept in ``history``.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Đang mở")
+        SUBMITTED = "submitted", _("Đã gửi duyệt")
+        APPROVED = "approved", _("Đã phê duyệt")
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="approvals"
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    month = models.PositiveSmallIntegerField(_("tháng"))
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thực hiện"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("thực hiện lúc"), auto_now=True)
+    reason = models.TextField(_("lý do"), blank=True)
+    history = audited(_("lịch sử gửi duyệt, phê duyệt"))
+
+    class Meta:
+        ordering = ["-year", "-month", "unit__order"]
+        verbose_name = _("phê duyệt số liệu tháng")
+        verbose_name_plural = _("phê duyệt số liệu tháng")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "year", "month"], name="one_approval_per_unit_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(month__gte=1, month__lte=12), name="approval_month_1_to_12"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=1900, year__lte=2100), name="approval_year_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.month}/{self.year}: {self.get_status_display()}"

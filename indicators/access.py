@@ -1,0 +1,137 @@
+"""Who may do what: roles granted on a unit hold on that unit and on every unit under it.
+
+| action    | roles that allow it            | what it covers                                   |
+| --------- | ------------------------------ | ------------------------------------------------ |
+| ``view``    | every role                     | pages, the API, exports, the admin's lists       |
+| ``enter``   | data entry                     | figures (grid, admin, import), written sections  |
+| ``submit``  | data entry, approver           | send a month for approval                        |
+| ``approve`` | approver                       | approve a submitted month                        |
+| ``reopen``  | approver                       | reopen a submitted or approved month, with reason |
+| ``manage``  | city administrator             | units, targets; catalogue and authorities        |
+
+A superuser may do everything everywhere. The catalogue (areas, indicators) and the
+authorities are shared by every unit, so any city administrator manages them.
+
+The rule itself is :func:`allowed_units`, a pure function over (unit, role) grants and the
+unit tree; the rest reads the grants from the database and applies the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from .models import RoleGrant, Unit
+from .selectors import subtrees
+
+Role = RoleGrant.Role
+
+ROLES_FOR_ACTION: dict[str, frozenset[str]] = {
+    "view": frozenset(Role.values),
+    "enter": frozenset({Role.DATA_ENTRY}),
+    "submit": frozenset({Role.DATA_ENTRY, Role.APPROVER}),
+    "approve": frozenset({Role.APPROVER}),
+    "reopen": frozenset({Role.APPROVER}),
+    "manage": frozenset({Role.CITY_ADMIN}),
+}
+ACTIONS = tuple(ROLES_FOR_ACTION)
+
+
+
+def allowed_units(
+    grants: Iterable[tuple[int, str]], members_of: Mapping[int, Iterable[int]], action: str
+) -> frozenset[int]:
+    """The ids of the units on which ``action`` is allowed.
+
+    ``grants`` are (unit id, role) pairs; ``members_of`` maps a unit id to the ids of itself
+    and every unit under it. A grant on a unit covers its whole subtree.
+    """
+    roles = ROLES_FOR_ACTION[action]
+    allowed: set[int] = set()
+    for unit_id, role in grants:
+        if role in roles:
+            allowed.update(members_of.get(unit_id, (unit_id,)))
+    return frozenset(allowed)
+
+
+def _is_superuser(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def _grants(user) -> list[tuple[int, str]]:
+    if not (user.is_authenticated and user.is_active):
+        return []
+    return list(RoleGrant.objects.filter(user=user).values_list("unit_id", "role"))
+
+
+def unit_ids_for(user, action: str) -> frozenset[int] | None:
+    """The ids of the units where ``user`` may do ``action``; None means every unit."""
+    if action not in ROLES_FOR_ACTION:
+        raise ValueError(f"unknown action {action!r}")
+    if _is_superuser(user):
+        return None
+    roles = ROLES_FOR_ACTION[action]
+    grants = [(unit_id, role) for unit_id, role in _grants(user) if role in roles]
+    if not grants:
+        return frozenset()
+    roots = [Unit(id=unit_id) for unit_id in {unit_id for unit_id, _role in grants}]
+    return allowed_units(grants, subtrees(roots), action)
+
+
+def units_for(user, action: str) -> QuerySet[Unit]:
+    """The units where ``user`` may do ``action``."""
+    ids = unit_ids_for(user, action)
+    return Unit.objects.all() if ids is None else Unit.objects.filter(id__in=ids)
+
+
+def visible_units(user) -> QuerySet[Unit]:
+    """The units whose data ``user`` may read: pages, API, exports, admin lists."""
+    return units_for(user, "view")
+
+
+def can(user, action: str, unit: Unit | int) -> bool:
+    ids = unit_ids_for(user, action)
+    return ids is None or (unit if isinstance(unit, int) else unit.pk) in ids
+
+
+def has_role_anywhere(user, action: str = "view") -> bool:
+    """True when ``user`` may do ``action`` on at least one unit (the admin's menus)."""
+    if _is_superuser(user):
+        return True
+    return any(role in ROLES_FOR_ACTION[action] for _unit_id, role in _grants(user))
+
+
+def refusal(action: str, unit: Unit) -> str:
+    """The Vietnamese sentence that tells a user they may not do ``action`` on ``unit``."""
+    messages = {
+        "view": _("Bạn không có quyền xem số liệu của %(unit)s."),
+        "enter": _("Bạn không có quyền nhập, sửa số liệu của %(unit)s."),
+        "submit": _("Bạn không có quyền gửi duyệt số liệu của %(unit)s."),
+        "approve": _("Bạn không có quyền phê duyệt số liệu của %(unit)s."),
+        "reopen": _("Bạn không có quyền mở lại số liệu đã gửi duyệt của %(unit)s."),
+        "manage": _("Bạn không có quyền quản trị đơn vị, chỉ tiêu của %(unit)s."),
+    }
+    return messages[action] % {"unit": unit.name}
+
+
+def require(user, action: str, unit: Unit) -> None:
+    """Raise ``PermissionDenied`` (with a Vietnamese message) unless ``user`` may do it."""
+    if not can(user, action, unit):
+        raise PermissionDenied(refusal(action, unit))
+
+
+def restrict(queryset: QuerySet, user, action: str = "view", field: str = "unit") -> QuerySet:
+    """``queryset`` limited to rows whose ``field`` (a unit) is one where ``action`` is allowed."""
+    ids = unit_ids_for(user, action)
+    if ids is None:
+        return queryset
+    if not ids:
+        return queryset.none()
+    return queryset.filter(**{f"{field}__in": ids})
+
+
+def out_of_scope_message() -> str:
+    return _("đơn vị ngoài phạm vi được phân quyền")

@@ -1,0 +1,159 @@
+"""Where a unit's months stand (open, submitted, approved) and what an approval locks.
+
+An approved month of a unit locks that month's figures of the unit **and of every unit under
+it**: once a ward's September is approved, the figures of its residential groups, which add up
+into the ward's, cannot change either. A period's written sections (``PeriodReport``) are locked
+when every month of the period is approved, i.e. when :func:`approval_state` says
+``approved``.
+
+The writes (submit, approve, reopen) are in ``services.py``; every write path asks
+:func:`assert_open` or :func:`locked_months` first, inside its transaction, after
+:func:`lock_units`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from .models import MonthApproval, Unit
+from .periods import Period
+
+Status = MonthApproval.Status
+
+APPROVED = "approved"
+SUBMITTED = "submitted"
+PROVISIONAL = "provisional"
+
+_RANK = {Status.OPEN: 0, Status.SUBMITTED: 1, Status.APPROVED: 2}
+
+
+class MonthLocked(ValidationError):
+    """A write into a month that is approved for the unit or for a unit above it."""
+
+
+def _parents() -> dict[int, int | None]:
+    return dict(Unit.objects.values_list("id", "parent_id"))
+
+
+def _chain(unit_id: int, parents: dict[int, int | None]) -> list[int]:
+    """``unit_id`` and the ids of every unit above it, nearest first."""
+    chain = [unit_id]
+    while (parent := parents.get(chain[-1])) is not None and parent not in chain:
+        chain.append(parent)
+    return chain
+
+
+def lock_units(unit: Unit) -> None:
+    """Take the row locks that serialise every write to ``unit``'s months (PostgreSQL).
+
+    The unit and each unit above it are locked in id order, so a save of a group's month and
+    the approval of its ward's month wait for each other instead of interleaving. Call inside
+    ``transaction.atomic``. (SQLite serialises writers by itself.)
+    """
+    chain = _chain(unit.pk, _parents())
+    list(Unit.objects.select_for_update().filter(id__in=chain).order_by("id").values_list("id"))
+
+
+def locked_months(unit_ids: Iterable[int], years: Iterable[int]) -> set[tuple[int, int, int]]:
+    """The (unit id, year, month) of ``unit_ids`` × ``years`` that are locked by an approval.
+
+    A month is locked for a unit when it is approved for that unit or for any unit above it.
+    Two queries, whatever the number of units.
+    """
+    approved = MonthApproval.objects.filter(year__in=list(years), status=Status.APPROVED)
+    by_unit: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for unit_id, year, month in approved.values_list("unit_id", "year", "month"):
+        by_unit[unit_id].append((year, month))
+    if not by_unit:
+        return set()
+    parents = _parents()
+    locked = set()
+    for unit_id in set(unit_ids):
+        for holder in _chain(unit_id, parents):
+            locked.update((unit_id, year, month) for year, month in by_unit.get(holder, ()))
+    return locked
+
+
+def locking_approval(*, unit: Unit, year: int, month: int) -> MonthApproval | None:
+    """The approval that locks ``unit``'s month (its own or a unit's above it), if any."""
+    chain = _chain(unit.pk, _parents())
+    approvals = {
+        a.unit_id: a
+        for a in MonthApproval.objects.filter(
+            unit_id__in=chain, year=year, month=month, status=Status.APPROVED
+        ).select_related("unit", "changed_by")
+    }
+    return next((approvals[uid] for uid in chain if uid in approvals), None)
+
+
+def locked_message(*, unit: Unit, year: int, month: int, approval: MonthApproval) -> str:
+    return _(
+        "Số liệu tháng %(month)d/%(year)d của %(unit)s đã được phê duyệt (%(approved_unit)s) "
+        "nên đã khóa. Người phê duyệt phải mở lại, có ghi lý do, trước khi sửa."
+    ) % {"month": month, "year": year, "unit": unit.name, "approved_unit": approval.unit.name}
+
+
+def assert_open(*, unit: Unit, year: int, month: int) -> None:
+    """Raise ``MonthLocked`` if ``unit``'s month may not be written to."""
+    approval = locking_approval(unit=unit, year=year, month=month)
+    if approval is not None:
+        raise MonthLocked(locked_message(unit=unit, year=year, month=month, approval=approval))
+
+
+def month_status(*, unit: Unit, year: int, month: int) -> MonthApproval:
+    """The unit's own approval row for the month; an unsaved ``open`` row when there is none."""
+    row = (
+        MonthApproval.objects.filter(unit=unit, year=year, month=month)
+        .select_related("changed_by")
+        .first()
+    )
+    return row or MonthApproval(unit=unit, year=year, month=month, status=Status.OPEN)
+
+
+def approval_states(*, units: Iterable[Unit], period: Period) -> dict[int, str]:
+    """``approved``, ``submitted`` or ``provisional`` for each unit's figures of ``period``.
+
+    Each month counts as the furthest state of the unit's own approval and its ancestors'
+    (an approved ward month covers its groups). The period is ``approved`` when every month is
+    approved, ``submitted`` when every month is at least submitted, otherwise ``provisional``.
+    Two queries.
+    """
+    units = list(units)
+    parents = _parents()
+    rows = MonthApproval.objects.filter(
+        year=period.year, month__gte=period.first_month, month__lte=period.last_month
+    ).values_list("unit_id", "month", "status")
+    status_of = {(unit_id, month): status for unit_id, month, status in rows}
+    result = {}
+    for unit in units:
+        chain = _chain(unit.pk, parents)
+        ranks = [
+            max(_RANK[status_of.get((holder, month), Status.OPEN)] for holder in chain)
+            for month in period.months
+        ]
+        lowest = min(ranks)
+        result[unit.pk] = (
+            APPROVED if lowest == 2 else SUBMITTED if lowest == 1 else PROVISIONAL
+        )
+    return result
+
+
+def approval_state(unit: Unit, period: Period) -> str:
+    """``approved``, ``submitted`` or ``provisional``: are the period's figures final?
+
+    See :func:`approval_states`; pages and exports show :func:`approval_label` of it.
+    """
+    return approval_states(units=[unit], period=period)[unit.pk]
+
+
+def approval_label(state: str) -> str:
+    """What a page or a sheet writes for a state from :func:`approval_state`."""
+    return {
+        APPROVED: _("Số liệu đã phê duyệt"),
+        SUBMITTED: _("Số liệu đã gửi duyệt, chờ phê duyệt"),
+        PROVISIONAL: _("Số liệu tạm thời, chưa phê duyệt"),
+    }[state]
