@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -66,6 +67,7 @@ def summary_json(*, unit: Unit, period: Period) -> dict:
     }
 
 
+@login_not_required  # answers an anonymous caller with its own 401 JSON, not a redirect
 def unit_period_summary(request, unit_code: str, year: int, period_key: str):
     if not request.user.is_authenticated:
         return JsonResponse({"error": _("Cần đăng nhập để xem số liệu.")}, status=401)
