@@ -102,6 +102,17 @@ def with_unit(value: Decimal | None, indicator: Indicator) -> str:
     return f"{format_number(value)} {indicator.display_unit}"
 
 
+def change_words(change: Decimal | None) -> str:
+    """A change in percent as words: 9,68 → "tăng 9,68%", -25 → "giảm 25%", 0 → "không đổi"."""
+    if change is None:
+        return ""
+    if change > 0:
+        return _("tăng %(percent)s") % {"percent": format_percent(change)}
+    if change < 0:
+        return _("giảm %(percent)s") % {"percent": format_percent(-change)}
+    return _("không đổi")
+
+
 def _name(row: IndicatorRow) -> str:
     return row.indicator.display_short_name
 

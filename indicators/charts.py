@@ -1,0 +1,431 @@
+"""Plotly figures, as plain dicts, from already-computed rows. No database here.
+
+Each function returns ``{"data": [...], "layout": {...}}``, which the page hands to the browser
+through ``json_script`` and ``static/js/charts.js`` draws with the plotly.js we serve ourselves.
+Values are converted to floats for drawing only; every hover text is the exact figure formatted
+in Python (``indicators.numbers``), so a chart never shows a number the tables do not.
+
+Sums of money in đồng are drawn in millions ("triệu đồng", stated on the axis) so an axis reads
+"6.000" rather than "6.000.000.000"; the hover keeps the full đồng amount.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.formats import get_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .models import Indicator
+from .numbers import format_percent, format_value
+from .periods import parse_period
+from .selectors import IndicatorRow, MonthPoint, TargetResult
+
+# Colours: this year, last year, the targets (one per authority), the pro-rata path.
+THIS_YEAR = "#1d4ed8"
+LAST_YEAR = "#94a3b8"
+TARGET_COLOURS = ["#b45309", "#047857", "#7c3aed", "#be123c"]
+PRO_RATA = "#64748b"
+STATUS_COLOURS = {"good": "#15803d", "watch": "#d97706", "behind": "#dc2626", "none": "#94a3b8"}
+
+MONEY_UNITS = {"đồng", "VND"}
+MILLION = Decimal(1_000_000)
+
+MONTH_LABELS = [
+    gettext_lazy("T1"),
+    gettext_lazy("T2"),
+    gettext_lazy("T3"),
+    gettext_lazy("T4"),
+    gettext_lazy("T5"),
+    gettext_lazy("T6"),
+    gettext_lazy("T7"),
+    gettext_lazy("T8"),
+    gettext_lazy("T9"),
+    gettext_lazy("T10"),
+    gettext_lazy("T11"),
+    gettext_lazy("T12"),
+]
+
+
+def plotly_separators() -> str:
+    """Plotly's ``separators``: decimal mark then thousands mark (",." in Vietnamese)."""
+    return f"{get_format('DECIMAL_SEPARATOR')}{get_format('THOUSAND_SEPARATOR')}"
+
+
+def month_labels() -> list[str]:
+    return [str(label) for label in MONTH_LABELS]
+
+
+def _plot_value(value: Decimal | None, divisor: Decimal = Decimal(1)) -> float | None:
+    return None if value is None else float(value / divisor)
+
+
+def axis_scale(indicator: Indicator) -> tuple[Decimal, str]:
+    """How an indicator's amounts are drawn: (divisor, axis unit)."""
+    if indicator.unit in MONEY_UNITS:
+        return MILLION, _("triệu đồng")
+    return Decimal(1), indicator.display_unit
+
+
+def _hover(value: Decimal | None, indicator: Indicator) -> str:
+    if value is None:
+        return _("Chưa có số liệu")
+    if indicator.is_percentage:
+        return format_percent(value)
+    return f"{format_value(value, is_percentage=False)} {indicator.display_unit}"
+
+
+def _layout(**overrides) -> dict:
+    layout = {
+        "separators": plotly_separators(),
+        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13},
+        "margin": {"l": 60, "r": 16, "t": 16, "b": 48},
+        "height": 320,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "legend": {"orientation": "h", "y": -0.18, "x": 0},
+        "hovermode": "closest",
+        "xaxis": {"fixedrange": True, "tickangle": 0, "tickfont": {"size": 11}},
+        "yaxis": {"fixedrange": True, "gridcolor": "#e2e8f0", "rangemode": "tozero"},
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(layout.get(key), dict):
+            layout[key] = {**layout[key], **value}
+        else:
+            layout[key] = value
+    return layout
+
+
+def cumulative_chart(
+    *, indicator: Indicator, points: list[MonthPoint], targets: list[TargetResult], year: int
+) -> dict:
+    """Cumulative actual by month against each authority's annual target and the pro-rata path.
+
+    ``points`` are the twelve months of ``year`` (``selectors.monthly_series``); the actual line
+    stops at the last month with a figure. The pro-rata path is where the first target says the
+    cumulative figure should stand at each month's end (month m → m/12 of it).
+    """
+    divisor, unit_label = axis_scale(indicator)
+    labels = month_labels()
+    last = max((p.month for p in points if p.month_value.actual is not None), default=0)
+    with_data = [p for p in points if p.month <= last and p.cumulative.actual is not None]
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": _("Lũy kế thực hiện %(year)d") % {"year": year},
+            "x": [labels[p.month - 1] for p in with_data],
+            "y": [_plot_value(p.cumulative.actual, divisor) for p in with_data],
+            "customdata": [
+                _hover(p.cumulative.actual, indicator)
+                + (" " + _("(ước)") if p.cumulative.is_estimate else "")
+                for p in with_data
+            ],
+            "hovertemplate": "%{x}: %{customdata}<extra></extra>",
+            "line": {"color": THIS_YEAR, "width": 3},
+            "marker": {"size": 7},
+        }
+    ]
+    for position, target in enumerate(targets):
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": _("Chỉ tiêu %(authority)s") % {"authority": target.authority_name},
+                "x": [labels[0], labels[-1]],
+                "y": [_plot_value(target.value, divisor)] * 2,
+                "customdata": [_hover(target.value, indicator)] * 2,
+                "hovertemplate": "%{customdata}<extra>%{fullData.name}</extra>",
+                "line": {
+                    "color": TARGET_COLOURS[position % len(TARGET_COLOURS)],
+                    "dash": "dash",
+                    "width": 2,
+                },
+            }
+        )
+    if targets:
+        first = targets[0]
+        # The annual flow spread evenly over the months.
+        path = [first.value * _share(month) for month in range(1, 13)]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": _("Tiến độ đều theo tháng"),
+                "x": labels,
+                "y": [_plot_value(value, divisor) for value in path],
+                "customdata": [_hover(value, indicator) for value in path],
+                "hovertemplate": "%{x}: %{customdata}<extra>%{fullData.name}</extra>",
+                "line": {"color": PRO_RATA, "dash": "dot", "width": 1.5},
+            }
+        )
+    return {
+        "data": data,
+        "layout": _layout(
+            yaxis={"title": {"text": unit_label}, "tickformat": ",~f"},
+            xaxis={"categoryorder": "array", "categoryarray": labels},
+        ),
+    }
+
+
+def _share(month: int) -> Decimal:
+    share = parse_period(f"ytd{month}", 2000).expected_share
+    return Decimal(share.numerator) / Decimal(share.denominator)
+
+
+def monthly_bars_chart(
+    *,
+    indicator: Indicator,
+    this_year: list[MonthPoint],
+    last_year: list[MonthPoint],
+    year: int,
+) -> dict:
+    """Each month on its own, this year's bars beside last year's."""
+    divisor, unit_label = axis_scale(indicator)
+    labels = month_labels()
+    data = []
+    for points, label_year, colour in (
+        (last_year, year - 1, LAST_YEAR),
+        (this_year, year, THIS_YEAR),
+    ):
+        data.append(
+            {
+                "type": "bar",
+                "name": str(label_year),
+                "x": labels,
+                "y": [_plot_value(p.month_value.actual, divisor) for p in points],
+                "customdata": [
+                    _hover(p.month_value.actual, indicator)
+                    + (" " + _("(ước)") if p.month_value.is_estimate else "")
+                    for p in points
+                ],
+                "hovertemplate": "%{x}/" + str(label_year) + ": %{customdata}<extra></extra>",
+                "marker": {"color": colour},
+            }
+        )
+    return {
+        "data": data,
+        "layout": _layout(
+            barmode="group",
+            yaxis={"title": {"text": unit_label}, "tickformat": ",~f"},
+            xaxis={"categoryorder": "array", "categoryarray": labels},
+        ),
+    }
+
+
+def _two_years(this_year: list[MonthPoint], last_year: list[MonthPoint], year: int):
+    """Last year first (drawn behind), then this year."""
+    return ((last_year, year - 1, LAST_YEAR), (this_year, year, THIS_YEAR))
+
+
+def rates_chart(*, rows: list[IndicatorRow], year: int) -> dict:
+    """Percentage indicators as horizontal bars (last year, this year), each target a tick.
+
+    Horizontal, so that the indicators' names stay readable on a phone.
+    """
+    rows = [r for r in rows if r.indicator.is_percentage and r.actual is not None]
+    names = [r.indicator.display_short_name for r in rows]
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": str(year - 1),
+            "y": names,
+            "x": [_plot_value(r.previous.actual) for r in rows],
+            "customdata": [_hover(r.previous.actual, r.indicator) for r in rows],
+            "hovertemplate": "%{y}: %{customdata}<extra>" + str(year - 1) + "</extra>",
+            "marker": {"color": LAST_YEAR},
+        },
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": str(year),
+            "y": names,
+            "x": [_plot_value(r.actual) for r in rows],
+            "customdata": [
+                _hover(r.actual, r.indicator) + (" " + _("(ước)") if r.is_estimate else "")
+                for r in rows
+            ],
+            "hovertemplate": "%{y}: %{customdata}<extra>" + str(year) + "</extra>",
+            "marker": {"color": [STATUS_COLOURS[r.status] for r in rows]},
+            "text": [format_percent(r.actual) for r in rows],
+            "textposition": "outside",
+            "cliponaxis": False,
+        },
+    ]
+    authorities: dict[str, str] = {}
+    for row in rows:
+        for target in row.targets:
+            authorities.setdefault(target.authority_code, target.authority_name)
+    for position, (code, name) in enumerate(authorities.items()):
+        targets = [next((t for t in r.targets if t.authority_code == code), None) for r in rows]
+        colour = TARGET_COLOURS[position % len(TARGET_COLOURS)]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": _("Chỉ tiêu %(authority)s") % {"authority": name},
+                "y": names,
+                "x": [None if t is None else _plot_value(t.value) for t in targets],
+                "customdata": [None if t is None else format_percent(t.value) for t in targets],
+                "hovertemplate": "%{y}: %{customdata}<extra>%{fullData.name}</extra>",
+                "marker": {
+                    "symbol": "line-ns-open",
+                    "size": 26,
+                    "line": {"width": 3, "color": colour},
+                    "color": colour,
+                },
+            }
+        )
+    return {
+        "data": data,
+        "layout": _layout(
+            barmode="group",
+            height=90 + 58 * len(rows),
+            margin={"l": 16, "r": 48, "b": 40},
+            legend={"y": -0.08, "yanchor": "top"},
+            xaxis={"range": [0, 110], "ticksuffix": "%", "gridcolor": "#e2e8f0"},
+            yaxis={"automargin": True, "autorange": "reversed", "rangemode": "normal"},
+        ),
+    }
+
+
+def completion_chart(*, rows: list[IndicatorRow], expected_percent: Decimal) -> dict:
+    """Completion of each flow indicator's annual targets, one bar per authority.
+
+    ``expected_percent`` is where the period should stand (9 months → 75), drawn as a line.
+    """
+    bars_y: list[str] = []
+    bars_x: list[float | None] = []
+    hover: list[str] = []
+    colours: list[str] = []
+    texts: list[str] = []
+    for row in rows:
+        if row.indicator.kind != Indicator.Kind.SUM or row.actual is None:
+            continue
+        for target in row.targets:
+            if target.percent is None:
+                continue
+            bars_y.append(f"{row.indicator.display_short_name}<br>{target.authority_name}")
+            bars_x.append(_plot_value(target.percent))
+            hover.append(
+                _("%(percent)s chỉ tiêu năm (%(target)s)")
+                % {
+                    "percent": format_percent(target.percent),
+                    "target": _hover(target.value, row.indicator),
+                }
+            )
+            colours.append(STATUS_COLOURS[row.status])
+            texts.append(format_percent(target.percent))
+    expected = float(expected_percent)
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": _("Đã thực hiện"),
+            "x": bars_x,
+            "y": bars_y,
+            "customdata": hover,
+            "hovertemplate": "%{customdata}<extra></extra>",
+            "marker": {"color": colours},
+            "text": texts,
+            "textposition": "auto",
+        }
+    ]
+    layout = _layout(
+        height=max(160, 70 * len(bars_y) + 70),
+        margin={"l": 16, "t": 28},
+        showlegend=False,
+        xaxis={"range": [0, max(110.0, max(bars_x, default=0) + 5)], "ticksuffix": "%"},
+        yaxis={"automargin": True, "autorange": "reversed", "rangemode": "normal"},
+        shapes=[
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": expected,
+                "x1": expected,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": PRO_RATA, "dash": "dot", "width": 2},
+            },
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": 100,
+                "x1": 100,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#0f172a", "width": 1},
+            },
+        ],
+        annotations=[
+            {
+                "x": expected,
+                "y": 1,
+                "xref": "x",
+                "yref": "paper",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "text": _("Tiến độ: %(percent)s") % {"percent": format_percent(expected_percent)},
+                "font": {"size": 11, "color": PRO_RATA},
+            }
+        ],
+    )
+    return {"data": data, "layout": layout}
+
+
+def rate_months_chart(
+    *,
+    indicator: Indicator,
+    this_year: list[MonthPoint],
+    last_year: list[MonthPoint],
+    targets: list[TargetResult],
+    year: int,
+) -> dict:
+    """A percentage indicator month by month, this year against last year and its targets."""
+    labels = month_labels()
+    data = []
+    for points, label_year, colour in (
+        (last_year, year - 1, LAST_YEAR),
+        (this_year, year, THIS_YEAR),
+    ):
+        with_data = [p for p in points if p.month_value.actual is not None]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": str(label_year),
+                "x": [labels[p.month - 1] for p in with_data],
+                "y": [_plot_value(p.month_value.actual) for p in with_data],
+                "customdata": [_hover(p.month_value.actual, indicator) for p in with_data],
+                "hovertemplate": "%{x}/" + str(label_year) + ": %{customdata}<extra></extra>",
+                "line": {"color": colour, "width": 3 if label_year == year else 2},
+            }
+        )
+    for position, target in enumerate(targets):
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": _("Chỉ tiêu %(authority)s") % {"authority": target.authority_name},
+                "x": [labels[0], labels[-1]],
+                "y": [_plot_value(target.value)] * 2,
+                "customdata": [format_percent(target.value)] * 2,
+                "hovertemplate": "%{customdata}<extra>%{fullData.name}</extra>",
+                "line": {
+                    "color": TARGET_COLOURS[position % len(TARGET_COLOURS)],
+                    "dash": "dash",
+                    "width": 2,
+                },
+            }
+        )
+    return {
+        "data": data,
+        "layout": _layout(
+            yaxis={"title": {"text": "%"}, "range": [0, 105], "ticksuffix": "%"},
+            xaxis={"categoryorder": "array", "categoryarray": labels},
+        ),
+    }

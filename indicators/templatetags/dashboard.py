@@ -1,0 +1,39 @@
+"""Template filters of the dashboard: one-line wrappers over tested formatting functions."""
+
+from __future__ import annotations
+
+from django import template
+
+from ..numbers import format_number, format_percent
+from ..report_text import change_words, with_unit
+from ..tables import STATUS_LABELS
+
+register = template.Library()
+
+
+@register.filter
+def amount(value, indicator):
+    """6021447000 → "6.021.447.000 đồng" (a percentage → "64,1%")."""
+    return with_unit(value, indicator)
+
+
+@register.filter
+def amount_plain(value):
+    """A count without its unit: 1234 → "1.234"."""
+    return format_number(value)
+
+
+@register.filter
+def percent(value):
+    return format_percent(value)
+
+
+@register.filter
+def change(value):
+    """A change over last year in words: "tăng 9,68%", "giảm 25%"."""
+    return change_words(value)
+
+
+@register.filter
+def status_label(status):
+    return STATUS_LABELS.get(status, "")

@@ -1,0 +1,352 @@
+"""The leadership dashboard: a unit's period summary and one indicator's page.
+
+Views parse the URL, call the selectors, and hand rows to tables, chart functions and the
+report text; they compute no number themselves.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django_tables2 import RequestConfig
+
+from . import charts, selectors
+from .models import Figure, Indicator, PeriodReport, Unit
+from .periods import InvalidPeriod, Period, all_period_keys, parse_period
+from .report_text import report_sections
+from .selectors import IndicatorRow
+from .tables import (
+    FigureTable,
+    child_table,
+    month_table,
+    status_legend,
+    summary_table,
+)
+
+LANDING_KEYS = {6: "6m", 9: "9m", 12: "y"}
+WARD_LEVELS = [
+    Unit.Level.WARD,
+    Unit.Level.COMMUNE,
+    Unit.Level.TOWN,
+    Unit.Level.SPECIAL_ZONE,
+]
+
+
+# --- Where a user lands ---------------------------------------------------------------------
+
+
+def home_unit_for(user) -> Unit | None:
+    """The unit a user's dashboard opens on.
+
+    Until per-user grants exist: the first ward-level unit, else the first top-level unit.
+    """
+    return (
+        Unit.objects.filter(level__in=WARD_LEVELS).order_by("order", "name").first()
+        or Unit.objects.filter(parent=None).order_by("order", "name").first()
+    )
+
+
+def latest_period(unit: Unit) -> Period:
+    """The unit's latest period with data, as a cumulative report would name it.
+
+    The last month with a figure anywhere under the unit decides: September → "9 tháng đầu
+    năm", June → 6 months, December → the year, any other month → "lũy kế N tháng". Without
+    any figure: the current year.
+    """
+    figures = Figure.objects.filter(unit_id__in=list(selectors.subtree_ids(unit)))
+    year = figures.aggregate(year=Max("year"))["year"]
+    if year is None:
+        return parse_period("y", timezone.localdate().year)
+    month = figures.filter(year=year).aggregate(month=Max("month"))["month"]
+    return parse_period(LANDING_KEYS.get(month, f"ytd{month}"), year)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    unit = home_unit_for(request.user)
+    if unit is None:
+        return not_found(request, _("Chưa có đơn vị hành chính nào. Hãy nạp dữ liệu trước."))
+    period = latest_period(unit)
+    return redirect("period-summary", unit.code, period.year, period.key)
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+
+def not_found(request: HttpRequest, message: str) -> HttpResponse:
+    """The friendly 404 page, rendered by the view so that it shows even with DEBUG on."""
+    return render(request, "404.html", {"message": message}, status=404)
+
+
+def _unit_and_period(request, unit_code: str, year: int, period_key: str):
+    """(unit, period, None), or (None, None, a 404 response) for an unknown unit or period."""
+    unit = Unit.objects.select_related("parent").filter(code=unit_code).first()
+    if unit is None:
+        message = _("Không có đơn vị có mã “%(code)s”.") % {"code": unit_code}
+        return None, None, not_found(request, message)
+    try:
+        period = parse_period(period_key, year)
+    except InvalidPeriod as error:
+        return None, None, not_found(request, str(error))
+    return unit, period, None
+
+
+@login_required
+def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpResponse:
+    if "period" in request.GET or "year" in request.GET:
+        return _switch(request, year, period_key, "period-summary", unit_code)
+    unit, period, missing = _unit_and_period(request, unit_code, year, period_key)
+    if missing:
+        return missing
+    rows = selectors.period_summary(unit=unit, period=period)
+    children = selectors.child_units(unit)
+    ctx = {
+        **_navigation(unit, period),
+        "rows": rows,
+        "highlights": [row for row in rows if row.indicator.is_main and row.actual is not None],
+        "areas": _area_sections(request, rows, unit=unit, period=period),
+        "completion_chart": _completion_chart(rows, period),
+        "report_sections": report_sections(rows=rows, period=period),
+        "written": PeriodReport.objects.filter(unit=unit, year=period.year, period=period.key)
+        .select_related("updated_by")
+        .first(),
+        "children_table": _children_table(request, children, period),
+        "legend": status_legend(),
+        "export_url": optional_url("period-export", unit.code, period.year, period.key),
+    }
+    return render(request, "indicators/period_summary.html", ctx)
+
+
+@login_required
+def indicator_detail(
+    request, unit_code: str, year: int, period_key: str, indicator_code: str
+) -> HttpResponse:
+    if "period" in request.GET or "year" in request.GET:
+        return _switch(request, year, period_key, "indicator-detail", unit_code, indicator_code)
+    unit, period, missing = _unit_and_period(request, unit_code, year, period_key)
+    if missing:
+        return missing
+    indicator = Indicator.objects.select_related("area").filter(code=indicator_code).first()
+    if indicator is None:
+        message = _("Không có chỉ tiêu có mã “%(code)s”.") % {"code": indicator_code}
+        return not_found(request, message)
+    row = _row_of(selectors.period_summary(unit=unit, period=period), indicator)
+    this_year = selectors.monthly_series(unit=unit, indicator=indicator, year=period.year)
+    last_year = selectors.monthly_series(unit=unit, indicator=indicator, year=period.year - 1)
+    figures = FigureTable(_figures(unit, indicator, period.year), prefix="figures-")
+    RequestConfig(request, paginate={"per_page": 24}).configure(figures)
+    ctx = {
+        **_navigation(unit, period, indicator),
+        "indicator": indicator,
+        "row": row,
+        "charts": _indicator_charts(indicator, row, this_year, last_year, period.year),
+        "month_table": month_table(
+            indicator=indicator, this_year=this_year, last_year=last_year, year=period.year
+        ),
+        "figure_table": figures,
+        "legend": status_legend(),
+    }
+    return render(request, "indicators/indicator_detail.html", ctx)
+
+
+def _switch(request, year: int, period_key: str, view: str, unit_code: str, *rest) -> HttpResponse:
+    """The switcher form (GET year and period) sends the reader to the period's own URL."""
+    try:
+        period = parse_period(
+            request.GET.get("period") or period_key, request.GET.get("year") or year
+        )
+    except InvalidPeriod as error:
+        return not_found(request, str(error))
+    return redirect(view, unit_code, period.year, period.key, *rest)
+
+
+# --- Pieces of the pages --------------------------------------------------------------------
+
+
+def optional_url(name: str, *args) -> str | None:
+    """The URL, or None while no view of that name exists (the Excel export, for one)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _navigation(unit: Unit, period: Period, indicator: Indicator | None = None) -> dict:
+    """Breadcrumbs, child links and the period and year switchers shared by both pages.
+
+    On an indicator's page the switchers stay on that indicator.
+    """
+
+    def url(key: str, year: int = period.year) -> str:
+        if indicator is not None:
+            return reverse("indicator-detail", args=[unit.code, year, key, indicator.code])
+        return reverse("period-summary", args=[unit.code, year, key])
+
+    quarter = (period.last_month - 1) // 3 + 1
+    quick_keys = [f"m{period.last_month}", f"q{quarter}", "6m", "9m", "y"]
+    if period.last_month not in LANDING_KEYS:
+        quick_keys.append(f"ytd{period.last_month}")
+    quick = []
+    for key in dict.fromkeys(quick_keys):
+        other = parse_period(key, period.year)
+        quick.append(
+            {"label": capfirst(other.phrase()), "url": url(key), "active": key == period.key}
+        )
+    groups = [
+        (_("Tháng"), [k for k in all_period_keys() if k.startswith("m")]),
+        (_("Quý"), [k for k in all_period_keys() if k.startswith("q")]),
+        (_("Nhiều tháng"), ["6m", "9m", "y"]),
+        (_("Lũy kế"), [k for k in all_period_keys() if k.startswith("ytd")]),
+    ]
+    return {
+        "unit": unit,
+        "period": period,
+        "period_label": capfirst(period.label()),
+        "ancestors": selectors.ancestors(unit),
+        "children": selectors.child_units(unit),
+        "quick_periods": quick,
+        "period_groups": [
+            (label, [(k, capfirst(parse_period(k, period.year).label())) for k in keys])
+            for label, keys in groups
+        ],
+        "years": list(range(period.year + 1, period.year - 5, -1)),
+        "previous_year_url": url(period.key, period.year - 1),
+        "next_year_url": url(period.key, period.year + 1),
+        "switch_url": url(period.key),
+        "summary_url": reverse("period-summary", args=[unit.code, period.year, period.key]),
+    }
+
+
+def _area_sections(request, rows: list[IndicatorRow], *, unit: Unit, period: Period) -> list:
+    sections = []
+    by_area: dict[int, list[IndicatorRow]] = {}
+    for row in rows:
+        by_area.setdefault(row.indicator.area_id, []).append(row)
+    for area_rows in by_area.values():
+        area = area_rows[0].indicator.area
+        table = summary_table(area_rows, unit=unit, period=period, prefix=f"{area.code}-")
+        RequestConfig(request, paginate=False).configure(table)
+        sections.append(
+            {
+                "area": area,
+                "table": table,
+                "charts": _area_charts(area_rows, unit=unit, period=period),
+            }
+        )
+    return sections
+
+
+def _area_charts(rows: list[IndicatorRow], *, unit: Unit, period: Period) -> list[dict]:
+    """The flow indicators' monthly charts, then the area's rates against their targets."""
+    found = []
+    for row in rows:
+        if row.indicator.kind != Indicator.Kind.SUM or not row.targets or row.actual is None:
+            continue
+        this_year = selectors.monthly_series(unit=unit, indicator=row.indicator, year=period.year)
+        last_year = selectors.monthly_series(
+            unit=unit, indicator=row.indicator, year=period.year - 1
+        )
+        found += _flow_charts(row.indicator, row, this_year, last_year, period.year)
+    rates = [r for r in rows if r.indicator.is_percentage and r.actual is not None]
+    if len(rates) > 1:  # a single rate reads better in its table row than as one bar
+        found.append(
+            {
+                "id": f"chart-rates-{rows[0].indicator.area.code}",
+                "title": _("Tỷ lệ đạt được so với chỉ tiêu và cùng kỳ"),
+                "figure": charts.rates_chart(rows=rates, year=period.year),
+            }
+        )
+    return found
+
+
+def _flow_charts(indicator, row, this_year, last_year, year: int) -> list[dict]:
+    name = indicator.display_short_name
+    return [
+        {
+            "id": f"chart-cumulative-{indicator.code}",
+            "title": _("%(name)s: lũy kế so với chỉ tiêu năm") % {"name": name},
+            "figure": charts.cumulative_chart(
+                indicator=indicator, points=this_year, targets=row.targets if row else [], year=year
+            ),
+        },
+        {
+            "id": f"chart-monthly-{indicator.code}",
+            "title": _("%(name)s: từng tháng, năm nay và năm trước") % {"name": name},
+            "figure": charts.monthly_bars_chart(
+                indicator=indicator, this_year=this_year, last_year=last_year, year=year
+            ),
+        },
+    ]
+
+
+def _indicator_charts(indicator, row, this_year, last_year, year: int) -> list[dict]:
+    if indicator.is_percentage:
+        return [
+            {
+                "id": f"chart-rate-months-{indicator.code}",
+                "title": _("Tỷ lệ từng tháng so với chỉ tiêu"),
+                "figure": charts.rate_months_chart(
+                    indicator=indicator,
+                    this_year=this_year,
+                    last_year=last_year,
+                    targets=row.targets if row else [],
+                    year=year,
+                ),
+            }
+        ]
+    if indicator.kind == Indicator.Kind.SUM:
+        return _flow_charts(indicator, row, this_year, last_year, year)
+    return [
+        {
+            "id": f"chart-monthly-{indicator.code}",
+            "title": _("Số liệu từng tháng, năm nay và năm trước"),
+            "figure": charts.monthly_bars_chart(
+                indicator=indicator, this_year=this_year, last_year=last_year, year=year
+            ),
+        }
+    ]
+
+
+def _completion_chart(rows: list[IndicatorRow], period: Period) -> dict | None:
+    flows = [r for r in rows if r.indicator.kind == Indicator.Kind.SUM and r.targets and r.actual]
+    if not flows:
+        return None
+    share = period.expected_share
+    return {
+        "id": "chart-completion",
+        "title": _("Tiến độ thực hiện chỉ tiêu năm"),
+        "figure": charts.completion_chart(
+            rows=flows, expected_percent=selectors.HUNDRED * share.numerator / share.denominator
+        ),
+    }
+
+
+def _children_table(request, children: list[Unit], period: Period):
+    if not children:
+        return None
+    table = child_table(
+        selectors.summaries(units=children, period=period), children=children, period=period
+    )
+    if table is not None:
+        RequestConfig(request, paginate=False).configure(table)
+    return table
+
+
+def _row_of(rows: list[IndicatorRow], indicator: Indicator) -> IndicatorRow | None:
+    return next((row for row in rows if row.indicator.id == indicator.id), None)
+
+
+def _figures(unit: Unit, indicator: Indicator, year: int):
+    return (
+        Figure.objects.filter(
+            unit_id__in=list(selectors.subtree_ids(unit)), indicator=indicator, year=year
+        )
+        .select_related("unit", "entered_by", "indicator")
+        .order_by("month", "unit__order", "unit__name")
+    )
