@@ -13,6 +13,8 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from . import access
+from .approval import approval_state
 from .models import Unit
 from .numbers import strip_zeros
 from .periods import InvalidPeriod, Period, parse_period
@@ -63,6 +65,7 @@ def summary_json(*, unit: Unit, period: Period) -> dict:
         "period": period.key,
         "period_name": period.label(),
         "months": [period.first_month, period.last_month],
+        "approval": approval_state(unit, period),  # approved, submitted or provisional
         "indicators": [row_json(row) for row in period_summary(unit=unit, period=period)],
     }
 
@@ -72,7 +75,9 @@ def unit_period_summary(request, unit_code: str, year: int, period_key: str):
     if not request.user.is_authenticated:
         return JsonResponse({"error": _("Cần đăng nhập để xem số liệu.")}, status=401)
     try:
-        unit = get_object_or_404(Unit, code=unit_code)
+        # A unit outside the user's grants answers like a unit that does not exist (404), so
+        # the API does not reveal which codes exist elsewhere.
+        unit = get_object_or_404(access.visible_units(request.user), code=unit_code)
         period = parse_period(period_key, year)
     except Http404:
         message = _("Không có đơn vị có mã “%(code)s”.") % {"code": unit_code}

@@ -175,8 +175,15 @@ class MonthGrid:
         return [row.entry() for row in self.rows]
 
     def expected_versions(self) -> dict[int, str]:
-        """Indicator id → the version token each row was opened with."""
-        return {row.indicator.id: row.cleaned_data.get("version") or "" for row in self.rows}
+        """Indicator id → the version token each row was opened with.
+
+        A row posted without the token (a script, not the page) is not checked.
+        """
+        return {
+            row.indicator.id: row.cleaned_data.get("version") or ""
+            for row in self.rows
+            if row.add_prefix("version") in row.data
+        }
 
 
 def refresh_versions(data, existing: dict[int, Figure], indicators) -> dict:

@@ -62,3 +62,17 @@ def tree(db):
 @pytest.fixture
 def authority(db):
     return Authority.objects.create(code="city-pc", name="UBND thành phố", order=1)
+
+
+@pytest.fixture
+def grant(db):
+    """grant(username, role, unit) → a staff user holding that role on that unit."""
+    from indicators.services import grant_role
+
+    def make(username: str, role: str, unit: Unit):
+        user, _ = get_user_model().objects.get_or_create(username=username)
+        grant_role(user=user, unit=unit, role=role)
+        user.refresh_from_db()
+        return user
+
+    return make
