@@ -80,7 +80,7 @@ def validate_figure(
     elif value < 0:
         errors["value"] = _("%(name)s không được âm.") % {"name": indicator.name}
     elif indicator.kind == Indicator.Kind.REPORTED and value > HUNDRED:
-        errors["value"] = _("Tỷ lệ không được vượt quá 100%%.")
+        errors["value"] = _("Tỷ lệ không được vượt quá 100%.")
     return errors
 
 
