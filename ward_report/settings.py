@@ -143,7 +143,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", "").strip() or BASE_DIR / "staticfiles")
 # WhiteNoise serves static files from the app server. Hashed, compressed files only in
 # production (they need `collectstatic`); development and tests read the source folders.
 STORAGES = {
@@ -212,7 +212,9 @@ AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_COOLOFF_MESSAGE = _("Đăng nhập sai quá nhiều lần. Tài khoản tạm bị khoá, vui lòng thử lại sau.")
+AXES_COOLOFF_MESSAGE = _(
+    "Đăng nhập sai quá nhiều lần. Tài khoản tạm bị khoá, vui lòng thử lại sau."
+)
 if BEHIND_PROXY:
     AXES_IPWARE_PROXY_COUNT = 1
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]

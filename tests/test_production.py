@@ -1,0 +1,611 @@
+"""Production: deploy checks, settings from the environment, security headers, the compose
+file, and — on PostgreSQL — the real start-up sequence under gunicorn and a backup restored
+into an empty database.
+
+The start-up and backup tests run the project's own commands in subprocesses against
+throw-away databases (unique names, dropped afterwards) on the PostgreSQL server the suite
+runs on; they are skipped on SQLite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+needs_postgres = pytest.mark.skipif(
+    not ON_POSTGRES, reason="needs PostgreSQL: run with DATABASE_URL=postgres://…"
+)
+
+
+def clean_env(**values: str) -> dict[str, str]:
+    """This process's environment without any project setting, plus `values`."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "GUNICORN_", "AXES_")) and key != "DATABASE_URL"
+    }
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["DJANGO_SETTINGS_MODULE"] = "ward_report.settings"
+    env.update(values)
+    return env
+
+
+def production_env(**values: str) -> dict[str, str]:
+    production = {
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "baocao.example.vn",
+    }
+    return clean_env(**(production | values))
+
+
+def manage(*args: str, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+SHOW_SETTINGS = """
+import json, django
+django.setup()
+from django.conf import settings as s
+print(json.dumps({
+    "DEBUG": s.DEBUG,
+    "ENGINE": s.DATABASES["default"]["ENGINE"],
+    "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
+    "CSRF_TRUSTED_ORIGINS": s.CSRF_TRUSTED_ORIGINS,
+    "SECURE_SSL_REDIRECT": s.SECURE_SSL_REDIRECT,
+    "SECURE_PROXY_SSL_HEADER": s.SECURE_PROXY_SSL_HEADER,
+    "SECURE_HSTS_SECONDS": s.SECURE_HSTS_SECONDS,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": s.SECURE_HSTS_INCLUDE_SUBDOMAINS,
+    "SECURE_HSTS_PRELOAD": s.SECURE_HSTS_PRELOAD,
+    "SESSION_COOKIE_SECURE": s.SESSION_COOKIE_SECURE,
+    "CSRF_COOKIE_SECURE": s.CSRF_COOKIE_SECURE,
+    "STATICFILES_STORAGE": s.STORAGES["staticfiles"]["BACKEND"],
+    "AXES_FAILURE_LIMIT": s.AXES_FAILURE_LIMIT,
+    "AXES_COOLOFF_MINUTES": s.AXES_COOLOFF_TIME.total_seconds() / 60,
+}))
+"""
+
+
+def show_settings(env: dict[str, str]) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW_SETTINGS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+# --- manage.py check --deploy -------------------------------------------------------------------
+
+
+def test_deploy_check_passes_with_only_debug_off_a_secret_key_and_the_hosts():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_deploy_check_fails_on_the_development_defaults():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=clean_env())
+    assert result.returncode != 0
+    for warning in ("security.W004", "security.W008", "security.W012", "security.W018"):
+        assert warning in result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = production_env()
+    del env["DJANGO_SECRET_KEY"]
+    result = manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+# --- settings from the environment --------------------------------------------------------------
+
+
+def test_with_nothing_set_development_gets_sqlite_debug_and_plain_http():
+    shown = show_settings(clean_env())
+    assert shown["DEBUG"] is True
+    assert shown["ENGINE"] == "django.db.backends.sqlite3"
+    assert shown["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost", "[::1]"]
+    assert (shown["SECURE_SSL_REDIRECT"], shown["SECURE_HSTS_SECONDS"]) == (False, 0)
+    assert (shown["SESSION_COOKIE_SECURE"], shown["CSRF_COOKIE_SECURE"]) == (False, False)
+    assert shown["STATICFILES_STORAGE"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+
+def test_production_defaults_turn_every_protection_on():
+    shown = show_settings(production_env(DATABASE_URL=""))
+    assert shown["DEBUG"] is False
+    assert shown["ENGINE"] == "django.db.backends.sqlite3"  # an empty DATABASE_URL is unset
+    assert shown["SECURE_SSL_REDIRECT"] is True
+    assert shown["SECURE_PROXY_SSL_HEADER"] is None
+    assert shown["SECURE_HSTS_SECONDS"] == 31_536_000
+    assert shown["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert shown["SECURE_HSTS_PRELOAD"] is True
+    assert (shown["SESSION_COOKIE_SECURE"], shown["CSRF_COOKIE_SECURE"]) == (True, True)
+    assert shown["STATICFILES_STORAGE"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert (shown["AXES_FAILURE_LIMIT"], shown["AXES_COOLOFF_MINUTES"]) == (5, 15)
+
+
+def test_each_production_knob_is_read_from_its_variable():
+    shown = show_settings(
+        production_env(
+            DJANGO_ALLOWED_HOSTS="baocao.example.vn, 10.1.2.3",
+            DJANGO_CSRF_TRUSTED_ORIGINS="https://baocao.example.vn",
+            DJANGO_BEHIND_PROXY="true",
+            DJANGO_SECURE_SSL_REDIRECT="false",
+            DJANGO_SECURE_HSTS_SECONDS="3600",
+            DJANGO_SECURE_HSTS_PRELOAD="false",
+            DJANGO_AXES_FAILURE_LIMIT="7",
+            DJANGO_AXES_COOLOFF_MINUTES="30",
+        )
+    )
+    assert shown["ALLOWED_HOSTS"] == ["baocao.example.vn", "10.1.2.3"]
+    assert shown["CSRF_TRUSTED_ORIGINS"] == ["https://baocao.example.vn"]
+    assert shown["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert shown["SECURE_SSL_REDIRECT"] is False
+    assert (shown["SECURE_HSTS_SECONDS"], shown["SECURE_HSTS_PRELOAD"]) == (3600, False)
+    assert (shown["AXES_FAILURE_LIMIT"], shown["AXES_COOLOFF_MINUTES"]) == (7, 30)
+
+
+def test_a_malformed_number_is_refused_with_the_variable_named():
+    result = manage("check", env=production_env(DJANGO_SECURE_HSTS_SECONDS="a year"))
+    assert result.returncode != 0
+    assert "DJANGO_SECURE_HSTS_SECONDS must be a whole number, not 'a year'" in result.stderr
+
+
+def variables_read_by_the_project() -> set[str]:
+    settings_source = (ROOT / "ward_report" / "settings.py").read_text()
+    app_sources = [path.read_text() for path in (ROOT / "indicators").rglob("*.py")]
+    python_sources = [settings_source, *app_sources]
+    names = set()
+    for source in python_sources:
+        names |= set(re.findall(r'env_(?:bool|list|int)\(\s*"([A-Z0-9_]+)"', source))
+        names |= set(re.findall(r'os\.environ\.get\(\s*"([A-Z0-9_]+)"', source))
+    for path in ("scripts/docker-entrypoint", "docker-compose.yml"):
+        names |= set(re.findall(r"(?<!\$)\$\{([A-Z0-9_]+)", (ROOT / path).read_text()))
+    return names
+
+
+def test_env_example_documents_every_variable_the_project_reads():
+    names = variables_read_by_the_project()
+    assert {"DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_AXES_FAILURE_LIMIT", "GUNICORN_BIND"} <= (
+        names
+    )
+    example = (ROOT / ".env.example").read_text()
+    documented = set(re.findall(r"^(?:# )?([A-Z0-9_]+)=", example, flags=re.MULTILINE))
+    assert names - documented == set()
+
+
+def test_env_example_holds_no_secret_and_env_files_stay_out_of_git_and_the_image():
+    example = (ROOT / ".env.example").read_text()
+    assert re.search(r"^DJANGO_SECRET_KEY=$", example, flags=re.MULTILINE)
+    assert re.search(r"^POSTGRES_PASSWORD=$", example, flags=re.MULTILINE)
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+    assert ".env" in (ROOT / ".dockerignore").read_text().split()
+
+
+# --- security headers and the content security policy --------------------------------------------
+
+
+def csp_directives(header: str) -> dict[str, list[str]]:
+    parts = (part.split() for part in header.split(";") if part.strip())
+    return {name: sources for name, *sources in parts}
+
+
+def test_every_response_carries_the_security_headers(client, db):
+    response = client.get(resolve_url(settings.LOGIN_URL))
+    assert response.status_code == 200
+    policy = csp_directives(response["Content-Security-Policy"])
+    assert policy["default-src"] == ["'self'"]
+    assert policy["script-src"] == ["'self'"]  # no inline script, no eval, no other host
+    assert policy["style-src"] == ["'self'", "'unsafe-inline'"]  # plotly.js adds a <style>
+    assert policy["object-src"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+class ScriptCollector(HTMLParser):
+    """The <script> tags of a page and any on…= event-handler attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.scripts: list[dict[str, str | None]] = []
+        self.handlers: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self.scripts.append(dict(attrs))
+        self.handlers += [f"{tag} {name}" for name, _ in attrs if name.startswith("on")]
+
+
+def inline_scripts(html: str) -> list[str]:
+    collector = ScriptCollector()
+    collector.feed(html)
+    inline = [
+        str(attrs)
+        for attrs in collector.scripts
+        if not attrs.get("src") and attrs.get("type") != "application/json"
+    ]
+    return inline + collector.handlers
+
+
+def pages_to_render() -> list[str]:
+    pages = [reverse("admin:index")]
+    demo_arguments = {
+        "home": {},
+        "period-summary": {"unit_code": "chanh-lo", "year": 2023, "period_key": "9m"},
+        "indicator-detail": {
+            "unit_code": "chanh-lo",
+            "year": 2023,
+            "period_key": "9m",
+            "indicator_code": "thu-ngan-sach",
+        },
+    }
+    for name, kwargs in demo_arguments.items():
+        with contextlib.suppress(Exception):
+            pages.append(reverse(name, kwargs=kwargs))
+    return pages
+
+
+def test_the_login_page_has_no_inline_script_the_policy_would_block(client, db):
+    response = client.get(resolve_url(settings.LOGIN_URL))
+    assert response.status_code == 200
+    assert inline_scripts(response.content.decode()) == []
+
+
+@pytest.mark.parametrize("path", pages_to_render())
+def test_pages_have_no_inline_script_the_policy_would_block(demo, staff_client, path):
+    response = staff_client.get(path, follow=True)
+    assert response.status_code == 200
+    assert inline_scripts(response.content.decode()) == []
+
+
+# --- docker-compose.yml ------------------------------------------------------------------------
+
+
+def compose_config(tmp_path: Path, **values: str) -> subprocess.CompletedProcess:
+    """`docker-compose config` on a copy of the project's compose file, .env from the example."""
+    for name in ("docker-compose.yml", "Dockerfile"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    return subprocess.run(
+        ["docker-compose", "config"],
+        cwd=tmp_path,
+        env=clean_env(**values),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose is not installed")
+def test_compose_file_is_valid_and_starts_the_app_after_a_healthy_database(tmp_path):
+    result = compose_config(tmp_path, POSTGRES_PASSWORD="only-for-this-check")
+    assert result.returncode == 0, result.stderr
+    config = result.stdout
+    assert "condition: service_healthy" in config
+    assert "pg_isready" in config
+    assert "pgdata:/var/lib/postgresql/data" in config
+    assert "DATABASE_URL: postgres://ward:only-for-this-check@db:5432/ward" in config
+    assert "127.0.0.1:8000:8000" in config
+
+
+@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose is not installed")
+def test_compose_refuses_to_run_without_a_database_password(tmp_path):
+    result = compose_config(tmp_path)
+    assert result.returncode != 0
+    assert "set POSTGRES_PASSWORD in .env" in result.stderr
+
+
+# --- PostgreSQL: throw-away databases -------------------------------------------------------
+
+
+def server_url(database: str) -> str:
+    db = settings.DATABASES["default"]
+    user = quote(db.get("USER") or "postgres", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{database}"
+
+
+def run_on_server(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server_url("postgres"), autocommit=True) as connection:
+        connection.execute(sql)
+
+
+@contextlib.contextmanager
+def throwaway_database(purpose: str):
+    """A new empty database with a unique name; dropped on the way out, whatever happened."""
+    name = f"ward_{purpose}_{uuid.uuid4().hex[:12]}"
+    run_on_server(f'CREATE DATABASE "{name}"')
+    try:
+        yield server_url(name)
+    finally:
+        run_on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def checked(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def prepare_demo_database(url: str, *, password: str) -> dict[str, str]:
+    """migrate, load the demo and add a superuser, as an operator would; returns the env."""
+    env = production_env(DATABASE_URL=url, DJANGO_SUPERUSER_PASSWORD=password)
+    checked(manage("migrate", "--noinput", env=env))
+    checked(manage("load_demo", env=env))
+    checked(
+        manage(
+            "createsuperuser", "--noinput", "--username", "quantri", "--email", "qt@example.vn",
+            env=env,
+        )
+    )  # fmt: skip
+    return env
+
+
+CALL_API = """
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from django.test import Client
+client = Client()
+client.force_login(get_user_model().objects.get(username="quantri"))
+response = client.get("/api/units/chanh-lo/2023/9m/", secure=True)
+assert response.status_code == 200, response.status_code
+print(response.content.decode())
+"""
+
+
+def api_summary(url: str) -> dict:
+    env = production_env(DATABASE_URL=url, DJANGO_ALLOWED_HOSTS="testserver")
+    result = checked(
+        subprocess.run(
+            [sys.executable, "-c", CALL_API],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    )
+    return json.loads(result.stdout)
+
+
+def revenue(summary: dict) -> dict:
+    return next(row for row in summary["indicators"] if row["code"] == "thu-ngan-sach")
+
+
+@needs_postgres
+@pytest.mark.skipif(
+    not (shutil.which("pg_dump") and shutil.which("pg_restore")),
+    reason="pg_dump and pg_restore are not installed",
+)
+def test_a_dump_restored_into_an_empty_database_gives_the_same_api_numbers(tmp_path):
+    dump = tmp_path / "ward.dump"
+    with throwaway_database("backup") as source, throwaway_database("restore") as restored:
+        prepare_demo_database(source, password=secrets.token_urlsafe(16))
+        before = api_summary(source)
+        # The commands of README "Backup and restore", against these two databases.
+        checked(
+            subprocess.run(
+                ["pg_dump", "-Fc", "--file", str(dump), "--dbname", source],
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+        )
+        checked(
+            subprocess.run(
+                ["pg_restore", "--no-owner", "--exit-on-error", "--dbname", restored, str(dump)],
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+        )
+        after = api_summary(restored)
+    assert after == before
+    assert revenue(after)["actual"] == "6021447000"
+    assert revenue(after)["targets"][0]["percent"] == "86.70190064794816414686825054"
+    petitions = next(row for row in after["indicators"] if row["code"] == "don-thu-giai-quyet")
+    assert (petitions["numerator"], petitions["denominator"]) == ("49", "69")
+
+
+# --- PostgreSQL: the real start-up sequence under gunicorn -----------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """Plain HTTP to gunicorn on the loopback; `proxied` adds what an HTTPS proxy would send."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method, path, *, proxied=True, body=None, headers=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        sent = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
+        if proxied:
+            sent |= {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            connection.request(method, path, body=body, headers=sent)
+            response = connection.getresponse()
+            content = response.read()
+        finally:
+            connection.close()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name] = rest.split(";", 1)[0]
+        return response, content
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+
+def wait_until_healthy(server: Server, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the entrypoint stopped ({process.returncode}):\n{log.read_text()}")
+        with contextlib.suppress(OSError):
+            response, _ = server.get("/health/", proxied=False)
+            if response.status == 200:
+                return
+        time.sleep(0.5)
+    pytest.fail(f"gunicorn did not answer /health/ in time:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def hashed_name(static_root: Path, name: str) -> str:
+    manifest = json.loads((static_root / "staticfiles.json").read_text())
+    return manifest["paths"][name]
+
+
+@needs_postgres
+def test_gunicorn_serves_the_dashboard_from_postgresql_with_static_files(tmp_path):
+    port = free_port()
+    static_root = tmp_path / "static"
+    log = tmp_path / "gunicorn.log"
+    password = secrets.token_urlsafe(16)
+    with throwaway_database("startup") as url:
+        env = prepare_demo_database(url, password=password)
+        env |= {
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_STATIC_ROOT": str(static_root),
+            "DJANGO_BEHIND_PROXY": "true",
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": "2",
+        }
+        # As the image is built: collectstatic; then as it starts: the entrypoint.
+        checked(manage("collectstatic", "--noinput", env=env))
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [str(ROOT / "scripts" / "docker-entrypoint")],
+                cwd=tmp_path,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            server = Server(port)
+            wait_until_healthy(server, process, log)
+            check_the_running_server(server, static_root, password)
+        finally:
+            stop(process)
+    assert process.returncode == 0, log.read_text()  # a clean shutdown on SIGTERM
+
+
+def check_the_running_server(server: Server, static_root: Path, password: str) -> None:
+    response, body = server.get("/health/")
+    assert (response.status, json.loads(body)) == (200, {"status": "ok"})
+
+    # Plain HTTP (no proxy in front) is sent to HTTPS.
+    response, _ = server.get("/admin/login/", proxied=False)
+    assert response.status == 301
+    assert response.headers["Location"] == f"https://127.0.0.1:{server.port}/admin/login/"
+
+    # An anonymous visitor is sent to the login page, which answers with every header.
+    response, _ = server.get("/")
+    assert response.status == 302
+    assert response.headers["Location"] == "/admin/login/?next=/"
+    response, body = server.get("/admin/login/?next=/")
+    assert response.status == 200
+    policy = csp_directives(response.headers["Content-Security-Policy"])
+    assert policy["script-src"] == ["'self'"]
+    assert response.headers["Strict-Transport-Security"] == (
+        "max-age=31536000; includeSubDomains; preload"
+    )
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Secure" in str(response.headers.get_all("Set-Cookie"))
+
+    # The page links the hashed, compressed static files WhiteNoise serves.
+    admin_css = hashed_name(static_root, "admin/css/base.css")
+    assert f"/static/{admin_css}" in body.decode()
+    response, css = server.get(f"/static/{admin_css}", headers={"Accept-Encoding": "gzip"})
+    assert response.status == 200
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "immutable" in response.headers["Cache-Control"]
+    plotly = sorted(p.name for p in (ROOT / "static" / "vendor").glob("plotly-*.min.js"))
+    for name in plotly:
+        response, script = server.get(f"/static/{hashed_name(static_root, f'vendor/{name}')}")
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/javascript")
+        assert len(script) > 1_000_000
+
+    # Log in through the real form (CSRF and django-axes in the way), then read the numbers.
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+    origin = f"https://127.0.0.1:{server.port}"
+    form = f"csrfmiddlewaretoken={token}&username=quantri&password={quote(password)}&next=/"
+    response, _ = server.request(
+        "POST",
+        "/admin/login/",
+        body=form,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": origin,
+            "Referer": f"{origin}/admin/login/",
+        },
+    )
+    assert response.status == 302, "login refused"
+    assert response.headers["Location"] == "/"
+    response, body = server.get("/api/units/chanh-lo/2023/9m/")
+    assert response.status == 200
+    assert revenue(json.loads(body))["actual"] == "6021447000"
+    response, body = server.get("/units/chanh-lo/2023/9m/")
+    assert response.status == 200
+    assert "6.021.447.000" in body.decode()
