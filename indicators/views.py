@@ -16,7 +16,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
-from . import charts, selectors
+from . import access, charts, selectors
+from .approval import approval_label, approval_state
+from .audit import figure_history
 from .models import Figure, Indicator, PeriodReport, Unit
 from .periods import InvalidPeriod, Period, all_period_keys, parse_period
 from .report_text import report_sections
@@ -44,11 +46,13 @@ WARD_LEVELS = [
 def home_unit_for(user) -> Unit | None:
     """The unit a user's dashboard opens on.
 
-    Until per-user grants exist: the first ward-level unit, else the first top-level unit.
+    Among the units the user may see: the first ward-level unit, else the first unit whose
+    parent the user may not see (the top of their grant).
     """
+    visible = access.visible_units(user)
     return (
-        Unit.objects.filter(level__in=WARD_LEVELS).order_by("order", "name").first()
-        or Unit.objects.filter(parent=None).order_by("order", "name").first()
+        visible.filter(level__in=WARD_LEVELS).order_by("order", "name").first()
+        or visible.exclude(parent__in=visible).order_by("order", "name").first()
     )
 
 
@@ -86,7 +90,9 @@ def not_found(request: HttpRequest, message: str) -> HttpResponse:
 
 def _unit_and_period(request, unit_code: str, year: int, period_key: str):
     """(unit, period, None), or (None, None, a 404 response) for an unknown unit or period."""
-    unit = Unit.objects.select_related("parent").filter(code=unit_code).first()
+    # A unit outside the user's grants is "not found", as in the API.
+    visible = access.visible_units(request.user)
+    unit = visible.select_related("parent").filter(code=unit_code).first()
     if unit is None:
         message = _("Không có đơn vị có mã “%(code)s”.") % {"code": unit_code}
         return None, None, not_found(request, message)
@@ -119,6 +125,7 @@ def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpR
         "children_table": _children_table(request, children, period),
         "legend": status_legend(),
         "export_url": optional_url("period-export", unit.code, period.year, period.key),
+        **_approval(unit, period),
     }
     return render(request, "indicators/period_summary.html", ctx)
 
@@ -151,6 +158,8 @@ def indicator_detail(
         ),
         "figure_table": figures,
         "legend": status_legend(),
+        "history": figure_history(unit, indicator, period.year),
+        **_approval(unit, period),
     }
     return render(request, "indicators/indicator_detail.html", ctx)
 
@@ -336,6 +345,11 @@ def _children_table(request, children: list[Unit], period: Period):
     if table is not None:
         RequestConfig(request, paginate=False).configure(table)
     return table
+
+
+def _approval(unit: Unit, period: Period) -> dict:
+    state = approval_state(unit, period)
+    return {"approval_state": state, "approval_label": approval_label(state)}
 
 
 def _row_of(rows: list[IndicatorRow], indicator: Indicator) -> IndicatorRow | None:
