@@ -174,7 +174,7 @@ def child_table(
                 (
                     f"p_{indicator.code}",
                     PercentColumn(
-                        verbose_name=_("%(indicator)s: % chỉ tiêu")
+                        verbose_name=_("%(indicator)s: %% chỉ tiêu")
                         % {"indicator": indicator.display_short_name}
                     ),
                 )

@@ -1,0 +1,320 @@
+"""The period summary page: what a ward leader reads before the meeting."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from indicators.models import Figure, Indicator, PeriodReport, Unit
+from indicators.views import latest_period, optional_url
+
+SEED_BUDGET_SENTENCE = (
+    "Tổng thu ngân sách nhà nước 9 tháng đầu năm ước đạt 6.021.447.000 đồng/6.945.000.000 đồng, "
+    "bằng 86,7% chỉ tiêu giao thành phố và 6.021.447.000 đồng/6.995.000.000 đồng bằng 86,08% "
+    "chỉ tiêu HĐND phường giao."
+)
+NINE_MONTHS_URL = "/units/chanh-lo/2023/9m/"
+
+
+def text_of(response) -> str:
+    return response.content.decode()
+
+
+def switch_to_english(client) -> None:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+@pytest.fixture
+def summary_page(demo, staff_client):
+    response = staff_client.get(NINE_MONTHS_URL)
+    assert response.status_code == 200
+    return text_of(response)
+
+
+def test_url_names_give_the_bookmarkable_addresses():
+    assert reverse("period-summary", args=["chanh-lo", 2023, "9m"]) == NINE_MONTHS_URL
+    assert (
+        reverse("indicator-detail", args=["chanh-lo", 2023, "9m", "thu-ngan-sach"])
+        == "/units/chanh-lo/2023/9m/indicators/thu-ngan-sach/"
+    )
+
+
+def test_seed_nine_months_page_shows_the_seed_figures(summary_page):
+    assert "6.021.447.000" in summary_page
+    assert "86,7%" in summary_page
+    assert "86,08%" in summary_page
+    assert "6.945.000.000" in summary_page
+    assert "6.995.000.000" in summary_page
+
+
+def test_generated_text_on_the_page_is_the_seed_sentence(summary_page):
+    assert f"<p>{SEED_BUDGET_SENTENCE}</p>" in summary_page
+    assert 'data-copy="report-text-body"' in summary_page
+
+
+def test_english_page_shows_english_number_forms_and_words(demo, staff_client):
+    switch_to_english(staff_client)
+
+    page = text_of(staff_client.get(NINE_MONTHS_URL))
+
+    assert "6,021,447,000" in page
+    assert "86.7%" in page
+    assert "86.08%" in page
+    assert "6.021.447.000" not in page
+    assert "Total state budget revenue" in page
+    assert 'lang="en"' in page
+
+
+def test_written_sections_of_the_period_are_shown(summary_page):
+    assert "Tồn tại, hạn chế" in summary_page
+    assert "tái lấn chiếm vỉa hè, lòng lề đường làm nơi buôn bán" in summary_page
+    assert "Nhiệm vụ trọng tâm kỳ tới" in summary_page
+
+
+def test_a_period_without_written_sections_shows_none(demo, staff_client):
+    assert not PeriodReport.objects.filter(unit=demo, year=2023, period="q3").exists()
+
+    page = text_of(staff_client.get("/units/chanh-lo/2023/q3/"))
+
+    assert "Tồn tại, hạn chế" not in page
+    assert "Quý III/2023" in page
+
+
+def row_class(page: str, indicator_code: str) -> str:
+    """The class of the summary table row that links to ``indicator_code``."""
+    pattern = r'<tr class="(status-row-\w+)[^"]*">(?:(?!</tr>).)*?/indicators/' + indicator_code + '/"'
+    return re.search(pattern, page, re.S).group(1)
+
+
+def test_rows_carry_their_status_and_the_legend_explains_it(summary_page):
+    # Online payment 13,66% against a target of 30%: behind; digitisation 58,5% against 60%:
+    # within 10%, watch; online services 64,1% against 60%: good; no target: none.
+    assert row_class(summary_page, "thanh-toan-truc-tuyen") == "status-row-behind"
+    assert row_class(summary_page, "so-hoa-ho-so") == "status-row-watch"
+    assert row_class(summary_page, "dvc-truc-tuyen") == "status-row-good"
+    assert row_class(summary_page, "lan-chiem-via-he") == "status-row-none"
+    for label in ("Đạt tiến độ", "Cần theo dõi", "Chậm tiến độ", "Chưa đánh giá"):
+        assert label in summary_page
+
+
+def test_a_summary_table_sorts_by_a_column(demo, staff_client):
+    page = text_of(staff_client.get(NINE_MONTHS_URL + "?chinh-quyen-dien-tu-sort=actual"))
+
+    egov = page[page.index('id="area-chinh-quyen-dien-tu"') :]
+    egov = egov[: egov.index("</table>")]
+    names = re.findall(r'/indicators/([a-z-]+)/"', egov)
+    # Ascending by the rate: 13,66 · 58,5 · 64,1 · 89,9 · 97,32 · 100.
+    assert names == [
+        "thanh-toan-truc-tuyen",
+        "so-hoa-ho-so",
+        "dvc-truc-tuyen",
+        "cong-khai-minh-bach",
+        "ho-so-dung-han",
+        "muc-do-hai-long",
+    ]
+
+
+def test_summary_table_headers_are_the_shared_columns(summary_page):
+    assert "Chỉ tiêu năm — UBND thành phố Quảng Ngãi" in summary_page
+    assert "% thực hiện — HĐND phường Chánh Lộ" in summary_page
+    assert "Cùng kỳ năm trước" in summary_page
+
+
+def test_the_page_links_parent_and_children(summary_page):
+    assert 'href="/units/quang-ngai/2023/9m/"' in summary_page
+    for number in range(1, 9):
+        assert f'href="/units/chanh-lo-to-{number}/2023/9m/"' in summary_page
+
+
+def test_children_are_compared_with_their_main_indicators(summary_page):
+    children = summary_page[summary_page.index('id="children"') :]
+    # Tổ dân phố 3 has 7 poor households in September 2023; petitions 27/40 = 67,5%.
+    row = re.search(r"Tổ dân phố 3</a></td>(.*?)</tr>", children, re.S).group(1)
+    assert re.findall(r'<td class="num">\s*([^<]*?)\s*</td>', row) == ["7", "67,5"]
+
+
+def test_the_city_page_compares_its_wards_with_completion(demo, staff_client):
+    page = text_of(staff_client.get("/units/quang-ngai/2023/9m/"))
+
+    children = page[page.index('id="children"') :]
+    row = re.search(r"Phường Chánh Lộ</a></td>(.*?)</tr>", children, re.S).group(1)
+    assert "6.021.447.000" in row
+    assert "86,7%" in row
+
+
+def test_child_comparison_takes_the_same_queries_for_more_children(demo, staff_client):
+    revenue = Indicator.objects.get(code="thu-ngan-sach")
+
+    with CaptureQueriesContext(connection) as few:
+        staff_client.get(NINE_MONTHS_URL)
+    for number in range(9, 14):
+        group = Unit.objects.create(
+            code=f"chanh-lo-to-{number}", name=f"Tổ dân phố {number}", level="group", parent=demo
+        )
+        Figure.objects.create(
+            unit=group, indicator=revenue, year=2023, month=3, value=Decimal(1000)
+        )
+    with CaptureQueriesContext(connection) as many:
+        response = staff_client.get(NINE_MONTHS_URL)
+
+    assert "Tổ dân phố 13" in text_of(response)
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_charts_are_handed_over_as_json_with_vietnamese_separators(summary_page):
+    data = re.search(
+        r'<script id="chart-cumulative-thu-ngan-sach-data" type="application/json">(.*?)</script>',
+        summary_page,
+        re.S,
+    ).group(1)
+    figure = json.loads(data)
+
+    assert figure["layout"]["separators"] == ",."
+    assert figure["data"][0]["y"][-1] == pytest.approx(6021.447)
+
+
+def test_english_charts_use_english_separators(demo, staff_client):
+    switch_to_english(staff_client)
+    page = text_of(staff_client.get(NINE_MONTHS_URL))
+
+    data = re.search(
+        r'<script id="chart-completion-data" type="application/json">(.*?)</script>', page, re.S
+    )
+    assert json.loads(data.group(1))["layout"]["separators"] == ".,"
+
+
+def test_the_page_has_no_inline_script_and_no_outside_address(summary_page):
+    for tag in re.findall(r"<script[^>]*>", summary_page):
+        assert 'type="application/json"' in tag or "src=" in tag, tag
+    assert re.search(r'<script src="/static/vendor/plotly-\d+\.\d+\.\d+\.min\.js"', summary_page)
+    assert "http://" not in summary_page and "https://" not in summary_page
+
+
+def test_period_switcher_lists_every_period_and_the_years(summary_page):
+    assert '<option value="9m" selected>9 tháng đầu năm 2023</option>' in summary_page
+    assert '<option value="q3">Quý III/2023</option>' in summary_page
+    assert '<option value="ytd4">Lũy kế 4 tháng năm 2023</option>' in summary_page
+    assert 'href="/units/chanh-lo/2022/9m/"' in summary_page
+    assert 'href="/units/chanh-lo/2024/9m/"' in summary_page
+
+
+def test_the_switcher_form_redirects_to_the_chosen_period(demo, staff_client):
+    response = staff_client.get(NINE_MONTHS_URL, {"period": "q2", "year": "2022"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/units/chanh-lo/2022/q2/"
+
+
+def test_the_switcher_form_refuses_a_bad_year_with_the_friendly_page(demo, staff_client):
+    response = staff_client.get(NINE_MONTHS_URL, {"period": "q2", "year": "hai nghìn"})
+
+    assert response.status_code == 404
+    assert "Năm không hợp lệ" in text_of(response)
+
+
+def test_the_language_switcher_posts_to_set_language(summary_page):
+    assert 'action="/i18n/setlang/"' in summary_page
+    assert 'name="language" value="en"' in summary_page
+    assert f'name="next" value="{NINE_MONTHS_URL}"' in summary_page
+
+
+def test_language_switch_returns_to_the_same_page_in_english(demo, staff_client):
+    response = staff_client.post("/i18n/setlang/", {"language": "en", "next": NINE_MONTHS_URL})
+
+    assert response.status_code == 302
+    assert response["Location"] == NINE_MONTHS_URL
+    assert "Total state budget revenue" in text_of(staff_client.get(NINE_MONTHS_URL))
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("/units/khong-co/2023/9m/", "Không có đơn vị có mã “khong-co”."),
+        ("/units/chanh-lo/2023/q5/", "Kỳ báo cáo không hợp lệ: q5"),
+        ("/units/chanh-lo/2023/m13/", "Kỳ báo cáo không hợp lệ: m13"),
+        ("/units/chanh-lo/1800/9m/", "Năm không hợp lệ: 1800"),
+    ],
+)
+def test_unknown_unit_or_period_gives_a_friendly_404(demo, staff_client, url, message):
+    response = staff_client.get(url)
+
+    assert response.status_code == 404
+    page = text_of(response)
+    assert "Không tìm thấy trang bạn cần" in page
+    assert message in page
+    assert 'href="/"' in page
+
+
+def test_an_address_outside_the_dashboard_gives_the_same_404_page(demo, staff_client):
+    response = staff_client.get("/units/chanh-lo/hai-nghin/9m/")
+
+    assert response.status_code == 404
+    assert "Không tìm thấy trang bạn cần" in text_of(response)
+
+
+def test_anonymous_visitor_is_sent_to_the_login_page(demo, client):
+    response = client.get(NINE_MONTHS_URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse(settings.LOGIN_URL))
+
+
+def test_home_opens_the_ward_on_its_latest_period(demo, staff_client):
+    response = staff_client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == NINE_MONTHS_URL
+
+
+def test_home_without_any_unit_says_so(db, staff_client):
+    response = staff_client.get("/")
+
+    assert response.status_code == 404
+    assert "Chưa có đơn vị hành chính nào" in text_of(response)
+
+
+@pytest.mark.parametrize(
+    "last_month, key", [(4, "ytd4"), (6, "6m"), (9, "9m"), (12, "y"), (1, "ytd1")]
+)
+def test_latest_period_names_the_last_month_with_data(tree, make_indicator, last_month, key):
+    revenue = make_indicator("thu", "sum")
+    for month in (1, last_month):
+        Figure.objects.update_or_create(
+            unit=tree["group-a2"],
+            indicator=revenue,
+            year=2024,
+            month=month,
+            defaults={"value": Decimal(5)},
+        )
+    Figure.objects.create(unit=tree["ward-b"], indicator=revenue, year=2023, month=12, value=1)
+
+    period = latest_period(tree["ward-a"])
+
+    assert (period.year, period.key) == (2024, key)
+
+
+def test_a_period_without_data_says_so(demo, staff_client):
+    page = text_of(staff_client.get("/units/chanh-lo/2021/9m/"))
+
+    assert "Chưa có số liệu cho kỳ này" in page
+
+
+def test_optional_url_is_none_for_a_view_that_does_not_exist():
+    assert optional_url("no-such-view", "chanh-lo", 2023, "9m") is None
+    assert optional_url("period-summary", "chanh-lo", 2023, "9m") == NINE_MONTHS_URL
+
+
+def test_export_button_points_at_the_period_export_when_it_exists(summary_page):
+    export = optional_url("period-export", "chanh-lo", 2023, "9m")
+    if export is None:
+        assert "data-export" not in summary_page
+    else:
+        assert export == "/units/chanh-lo/2023/9m/export.xlsx"
+        assert f'href="{export}" data-export' in summary_page
