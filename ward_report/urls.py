@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from indicators import api, health, views
+from indicators import admin_import, api, export_views, health, views
 
 urlpatterns = [
+    path("admin/indicators/import/", include(admin_import.urls())),  # before the admin's own
     path("admin/", admin.site.urls),
     path("health/", health.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -22,5 +23,15 @@ urlpatterns = [
         "units/<slug:unit_code>/<int:year>/<str:period_key>/indicators/<slug:indicator_code>/",
         views.indicator_detail,
         name="indicator-detail",
+    ),
+    path(
+        "units/<slug:unit_code>/<int:year>/<str:period_key>/export.xlsx",
+        export_views.period_export_xlsx,
+        name="period-export",
+    ),
+    path(
+        "units/<slug:unit_code>/<int:year>/<str:period_key>/data.xlsx",
+        export_views.period_data_xlsx,
+        name="period-data",
     ),
 ]

@@ -1,0 +1,186 @@
+"""The admin's workbook import: upload, preview what would change, confirm.
+
+Between the preview and the confirmation the uploaded file waits in a private temporary
+directory under a random token bound to the user; the confirmation reads, checks and writes it
+again in one transaction, so what was previewed is what gets written, or nothing is.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .export_views import xlsx_response
+from .import_template import import_workbook_file
+from .workbook_import import (
+    KEEP,
+    MAX_FILE_BYTES,
+    SHEETS,
+    WorkbookRejected,
+    import_workbook,
+    plan_import,
+    read_workbook,
+)
+
+PENDING_DIR = Path(tempfile.gettempdir()) / "ward-report-imports"
+PENDING_MAX_AGE = 24 * 3600  # seconds an unconfirmed upload is kept
+PREVIEW_ROWS = 50  # changed rows listed per sheet in the preview
+SHOWN_ERRORS = 500
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Tệp Excel (.xlsx)"),
+        error_messages={
+            "required": gettext_lazy("Hãy chọn một tệp."),
+            "empty": gettext_lazy("Tệp rỗng."),
+        },
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                _("Tệp quá lớn; giới hạn là %(limit)d MB.")
+                % {"limit": MAX_FILE_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+def _safe_name(name: str) -> str:
+    return os.path.basename(name or "").strip()[:150] or "workbook.xlsx"
+
+
+def _pending_path(user, token: str) -> Path:
+    return PENDING_DIR / f"{user.pk}-{token}.xlsx"
+
+
+def _forget_old_uploads() -> None:
+    if not PENDING_DIR.exists():
+        return
+    cutoff = time.time() - PENDING_MAX_AGE
+    for old in PENDING_DIR.glob("*.xlsx"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+
+
+def _ctx(request: HttpRequest, **extra) -> dict:
+    return {
+        **admin.site.each_context(request),
+        "title": _("Nhập số liệu từ Excel"),
+        "sheets": SHEETS,
+        **extra,
+    }
+
+
+def upload_view(request: HttpRequest) -> HttpResponse:
+    """Upload a workbook; show every error, or a preview of what importing it would change."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method != "POST" or not form.is_valid():
+        return TemplateResponse(
+            request, "admin/indicators/import_upload.html", _ctx(request, form=form)
+        )
+    upload = form.cleaned_data["file"]
+    name = _safe_name(upload.name)
+    try:
+        plan = plan_import(read_workbook(upload, file_name=name), user=request.user)
+    except WorkbookRejected as rejected:
+        ctx = _ctx(
+            request,
+            form=UploadForm(),
+            file_name=name,
+            errors=rejected.errors[:SHOWN_ERRORS],
+            error_count=len(rejected.errors),
+        )
+        return TemplateResponse(request, "admin/indicators/import_upload.html", ctx)
+    token = ""
+    if plan.changes_anything:
+        _forget_old_uploads()
+        PENDING_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        token = secrets.token_hex(16)
+        upload.seek(0)
+        with _pending_path(request.user, token).open("wb") as pending:
+            for chunk in upload.chunks():
+                pending.write(chunk)
+        request.session[f"import-{token}"] = name
+    counts = plan.counts
+    preview = [
+        {
+            "key": key,
+            "counts": counts[key],
+            "changes": [c for c in plan.changes.get(key, []) if c.action != KEEP][:PREVIEW_ROWS],
+        }
+        for key in SHEETS
+        if counts[key].total
+    ]
+    ctx = _ctx(request, file_name=name, token=token, preview=preview, plan=plan)
+    return TemplateResponse(request, "admin/indicators/import_preview.html", ctx)
+
+
+def confirm_view(request: HttpRequest) -> HttpResponse:
+    """Write the previewed workbook: all of it, or on any error nothing."""
+    if request.method != "POST":
+        return redirect("indicators-import")
+    token = request.POST.get("token", "")
+    name = request.session.get(f"import-{token}") if _TOKEN.match(token) else None
+    pending = _pending_path(request.user, token) if name else None
+    if pending is None or not pending.exists():
+        messages.error(request, _("Không tìm thấy tệp đã tải lên (đã quá hạn?). Hãy tải lên lại."))
+        return redirect("indicators-import")
+    try:
+        with pending.open("rb") as file:
+            counts = import_workbook(file, file_name=name, user=request.user)
+    except WorkbookRejected as rejected:
+        ctx = _ctx(
+            request,
+            form=UploadForm(),
+            file_name=name,
+            errors=rejected.errors[:SHOWN_ERRORS],
+            error_count=len(rejected.errors),
+        )
+        return TemplateResponse(request, "admin/indicators/import_upload.html", ctx)
+    finally:
+        pending.unlink(missing_ok=True)
+        request.session.pop(f"import-{token}", None)
+    summary = "; ".join(
+        _("%(sheet)s: %(created)d mới, %(updated)d sửa")
+        % {"sheet": key, "created": c.created, "updated": c.updated}
+        for key, c in counts.items()
+        if c.created or c.updated
+    )
+    messages.success(
+        request, _("Đã nhập %(file)s. %(summary)s.") % {"file": name, "summary": summary}
+    )
+    return redirect("indicators-import")
+
+
+def template_view(request: HttpRequest) -> HttpResponse:
+    return xlsx_response(import_workbook_file(), "mau-nhap-so-lieu.xlsx")
+
+
+def urls() -> list:
+    """Mounted at /admin/indicators/import/ (before the admin's own URLs)."""
+    return [
+        path("", admin.site.admin_view(upload_view), name="indicators-import"),
+        path("confirm/", admin.site.admin_view(confirm_view), name="indicators-import-confirm"),
+        path(
+            "template.xlsx",
+            admin.site.admin_view(template_view),
+            name="indicators-import-template",
+        ),
+    ]
+

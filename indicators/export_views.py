@@ -1,0 +1,67 @@
+"""Downloads of a unit's period: the report workbook and its machine-readable companion."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from . import access
+from .export_selectors import period_data, period_export
+from .exports import period_workbook
+from .import_template import import_workbook_file
+from .models import Unit
+from .periods import InvalidPeriod, parse_period
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_file_name(unit: Unit, period, suffix: str = "") -> str:
+    """``bao-cao-chanh-lo-2023-9m.xlsx``: codes only, so that every browser keeps it intact."""
+    return f"bao-cao-{unit.code}-{period.year}-{period.key}{suffix}.xlsx"
+
+
+def xlsx_response(workbook, file_name: str) -> HttpResponse:
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response
+
+
+def _unit_and_period(request: HttpRequest, unit_code: str, year: int, period_key: str):
+    """(unit, period, None), or (None, None, a 404 page with a Vietnamese message)."""
+    unit = Unit.objects.select_related("parent").filter(code=unit_code).first()
+    if unit is None:
+        message = _("Không có đơn vị có mã “%(code)s”.") % {"code": unit_code}
+        return None, None, render(request, "404.html", {"message": message}, status=404)
+    try:
+        period = parse_period(period_key, year)
+    except InvalidPeriod as error:
+        return None, None, render(request, "404.html", {"message": str(error)}, status=404)
+    access.require(request.user, "view", unit)
+    return unit, period, None
+
+
+@login_required
+def period_export_xlsx(request: HttpRequest, unit_code: str, year: int, period_key: str):
+    """The report workbook (consolidated when the unit has child units)."""
+    unit, period, missing = _unit_and_period(request, unit_code, year, period_key)
+    if missing:
+        return missing
+    workbook = period_workbook(period_export(unit=unit, period=period))
+    return xlsx_response(workbook, export_file_name(unit, period))
+
+
+@login_required
+def period_data_xlsx(request: HttpRequest, unit_code: str, year: int, period_key: str):
+    """The same period in the import layout: what another installation, or this one after
+    corrections, can import as is."""
+    unit, period, missing = _unit_and_period(request, unit_code, year, period_key)
+    if missing:
+        return missing
+    workbook = import_workbook_file(period_data(unit=unit, period=period).sheets)
+    return xlsx_response(workbook, export_file_name(unit, period, "-du-lieu"))

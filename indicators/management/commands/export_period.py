@@ -1,0 +1,55 @@
+"""``manage.py export_period <unit-code> <year> <period> -o FILE.xlsx`` for scheduled runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from indicators.export_selectors import period_data, period_export
+from indicators.exports import period_workbook
+from indicators.import_template import import_workbook_file
+from indicators.models import Unit
+from indicators.periods import InvalidPeriod, parse_period
+
+
+class Command(BaseCommand):
+    help = "Write a unit's period workbook (consolidated for a unit with child units)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("unit", help="unit code, e.g. chanh-lo")
+        parser.add_argument("year", help="e.g. 2023")
+        parser.add_argument("period", help="m1…m12, q1…q4, 6m, 9m, y, ytd1…ytd12")
+        parser.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
+        parser.add_argument(
+            "--data",
+            action="store_true",
+            help="write the import layout (for import_workbook) instead of the report",
+        )
+        parser.add_argument("--language", default="vi", choices=["vi", "en"])
+
+    def handle(self, *args, **options):
+        with translation.override(options["language"]):
+            unit = Unit.objects.filter(code=options["unit"]).first()
+            if unit is None:
+                raise CommandError(
+                    _("Không có đơn vị có mã “%(code)s”.") % {"code": options["unit"]}
+                )
+            try:
+                period = parse_period(options["period"], options["year"])
+            except InvalidPeriod as error:
+                raise CommandError(str(error)) from None
+            if options["data"]:
+                workbook = import_workbook_file(period_data(unit=unit, period=period).sheets)
+            else:
+                workbook = period_workbook(period_export(unit=unit, period=period))
+            output = Path(options["output"])
+            try:
+                workbook.save(output)
+            except OSError as error:
+                raise CommandError(
+                    _("Không ghi được tệp %(file)s: %(error)s") % {"file": output, "error": error}
+                ) from None
+        self.stdout.write(f"{output}: {unit.name}, {period.label()}")
