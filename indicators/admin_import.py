@@ -183,4 +183,3 @@ def urls() -> list:
             name="indicators-import-template",
         ),
     ]
-

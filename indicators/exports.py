@@ -174,9 +174,11 @@ def _text_cell(cell, value: str, *, bold=False, indent=0, wrap=True) -> None:
 def _fit_height(sheet: Worksheet, row: int, texts: list[tuple[str, float]]) -> None:
     """Set a row's height from its longest wrapped text, so that print shows all of it.
 
-    LibreOffice and Excel do not grow a row for wrapped text written by a program.
+    LibreOffice and Excel do not grow a row for wrapped text written by a program. A column
+    ``w`` characters wide (in the default font) holds about 1.1 × w characters of 11-point
+    Times New Roman.
     """
-    lines = max((math.ceil(len(t) / max(w - 2, 1)) for t, w in texts if t), default=1)
+    lines = max((math.ceil(len(t) / max(w * 1.1 - 3, 1)) for t, w in texts if t), default=1)
     sheet.row_dimensions[row].height = max(18, 15 * lines + 3)
 
 
@@ -472,7 +474,7 @@ def _monthly_row(sheet: Worksheet, row_number: int, monthly: MonthlyRow) -> None
 
 def write_text_sheet(sheet: Worksheet, *, export: PeriodExport) -> None:
     """The written sections and the generated sentences, one paragraph per row, wrapped."""
-    width_chars = 95  # an A4 portrait page, like the written report it is
+    width_chars = 85  # an A4 portrait page, like the written report it is
     sheet.column_dimensions["A"].width = width_chars
     _merged(sheet, 1, 1, 1, export.unit.name.upper(), _font(bold=True))
     _merged(sheet, 2, 1, 1, _("BÁO CÁO TÌNH HÌNH KINH TẾ - XÃ HỘI"), _font(bold=True, size=13))
@@ -499,7 +501,7 @@ def write_text_sheet(sheet: Worksheet, *, export: PeriodExport) -> None:
                 cell = sheet.cell(row=current, column=1, value=line)
                 cell.font = _font()
                 cell.alignment = Alignment(wrap_text=True, vertical="top", indent=1)
-                _fit_height(sheet, current, [(line, width_chars - 8)])
+                _fit_height(sheet, current, [(line, width_chars - 4)])
                 current += 1
         current += 1
     sheet.page_setup.orientation = "portrait"

@@ -1,0 +1,118 @@
+"""Round trip: export a period, import it into an empty database, and the API says the same.
+
+The report workbook is for people; its companion ``data.xlsx`` carries the same period in the
+import layout. Importing that file where nothing exists must rebuild every number the API gives.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from indicators.models import (
+    Area,
+    Authority,
+    Figure,
+    Indicator,
+    MonthApproval,
+    PeriodReport,
+    RoleGrant,
+    Target,
+    Unit,
+)
+
+PERIODS = [("chanh-lo", "9m"), ("quang-ngai", "9m"), ("chanh-lo-to-3", "9m")]
+
+
+def api(client, unit_code: str, period: str, year: int = 2023) -> dict:
+    response = client.get(reverse("api-period-summary", args=[unit_code, year, period]))
+    assert response.status_code == 200
+    return response.json()
+
+
+def empty_the_database() -> None:
+    """Everything the import can create, gone; only the logged-in user stays."""
+    for model in (Figure, Target, PeriodReport, MonthApproval, RoleGrant):
+        model.objects.all().delete()
+    while Unit.objects.exists():  # leaves first: a parent is protected by its children
+        Unit.objects.filter(children__isnull=True).delete()
+    for model in (Indicator, Area, Authority):
+        model.objects.all().delete()
+
+
+def import_through_the_admin(client, content: bytes, name: str) -> None:
+    upload = io.BytesIO(content)
+    upload.name = name
+    preview = client.post(reverse("indicators-import"), {"file": upload})
+    assert preview.status_code == 200
+    assert "errors" not in preview.context or not preview.context["errors"]
+    client.post(reverse("indicators-import-confirm"), {"token": preview.context["token"]})
+
+
+@pytest.mark.parametrize(("unit_code", "period"), PERIODS)
+def test_export_then_import_into_an_empty_database_gives_the_same_api_numbers(
+    staff_client, demo, unit_code, period
+):
+    before = api(staff_client, unit_code, period)
+    data = staff_client.get(reverse("period-data", args=[unit_code, 2023, period]))
+    assert data["Content-Disposition"] == (
+        f'attachment; filename="bao-cao-{unit_code}-2023-{period}-du-lieu.xlsx"'
+    )
+
+    empty_the_database()
+    assert not Figure.objects.exists() and not Unit.objects.exists()
+    import_through_the_admin(staff_client, data.content, f"{unit_code}.xlsx")
+
+    after = api(staff_client, unit_code, period)
+    assert after == before
+    assert any(row["actual"] is not None for row in after["indicators"])
+
+
+def test_the_round_trip_keeps_the_seed_numbers_exactly(staff_client, demo):
+    data = staff_client.get(reverse("period-data", args=["chanh-lo", 2023, "9m"]))
+    empty_the_database()
+    import_through_the_admin(staff_client, data.content, "chanh-lo.xlsx")
+
+    rows = {row["code"]: row for row in api(staff_client, "chanh-lo", "9m")["indicators"]}
+    revenue = rows["thu-ngan-sach"]
+    assert revenue["actual"] == "6021447000"
+    assert [t["value"] for t in revenue["targets"]] == ["6945000000", "6995000000"]
+    assert revenue["targets"][0]["percent"].startswith("86.7019006479481641")
+    assert revenue["is_estimate"] is True
+    assert rows["dvc-truc-tuyen"]["actual"] == "64.1"
+
+
+def test_the_report_workbook_reads_the_same_after_the_round_trip(staff_client, demo):
+    url = reverse("period-export", args=["chanh-lo", 2023, "9m"])
+    before = load_workbook(io.BytesIO(staff_client.get(url).content))
+    data = staff_client.get(reverse("period-data", args=["chanh-lo", 2023, "9m"]))
+    empty_the_database()
+    import_through_the_admin(staff_client, data.content, "chanh-lo.xlsx")
+    after = load_workbook(io.BytesIO(staff_client.get(url).content))
+
+    for title in ("Tổng hợp", "Tổng hợp đơn vị", "Theo tháng"):
+        table = [list(r) for r in before[title].iter_rows(min_row=8, values_only=True)]
+        assert [list(r) for r in after[title].iter_rows(min_row=8, values_only=True)] == table
+
+
+def test_the_data_file_is_the_import_layout_with_the_periods_of_both_years(staff_client, demo):
+    response = staff_client.get(reverse("period-data", args=["chanh-lo", 2023, "9m"]))
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == [
+        "Hướng dẫn",
+        "areas",
+        "authorities",
+        "units",
+        "indicators",
+        "targets",
+        "figures",
+    ]
+    figures = list(book["figures"].iter_rows(min_row=2, values_only=True))
+    assert {row[2] for row in figures} == {2022, 2023}  # this year and "cùng kỳ"
+    assert {row[3] for row in figures} <= set(range(1, 10))  # January–September only
+    units = [row[0] for row in book["units"].iter_rows(min_row=2, values_only=True)]
+    assert units[:2] == ["quang-ngai", "chanh-lo"]  # parents before their children
+    assert len(units) == 10
