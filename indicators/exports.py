@@ -30,6 +30,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .approval import approval_label
 from .columns import Column, authorities_of, summary_columns
 from .export_selectors import MonthlyRow, PeriodExport
 from .numbers import strip_zeros
@@ -97,11 +98,15 @@ def _header_block(sheet: Worksheet, *, export: PeriodExport, unit, title: str, w
     left = max(2, width // 2 - 1)
     right_start = left + 1
     parent = unit.parent
-    _merged(sheet, 1, 1, left, parent.name.upper() if parent else "", _font())
-    _merged(sheet, 2, 1, left, unit.name.upper(), _font(bold=True))
+    if parent is not None:  # the superior body above the issuing one, as documents head
+        _merged(sheet, 1, 1, left, parent.name.upper(), _font())
+        _merged(sheet, 2, 1, left, unit.name.upper(), _font(bold=True))
+    else:
+        _merged(sheet, 1, 1, left, unit.name.upper(), _font(bold=True))
     _merged(sheet, 1, right_start, width, _("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), _font(bold=True))
     _merged(sheet, 2, right_start, width, _("Độc lập - Tự do - Hạnh phúc"), _font(bold=True))
     _merged(sheet, 3, right_start, width, made_on_label(export.made_on), _font(italic=True))
+    _merged(sheet, 3, 1, left, approval_label(export.approval), _font(italic=True))
     _merged(sheet, 5, 1, width, title, _font(bold=True, size=13))
     _merged(sheet, 6, 1, width, export.period.label().upper(), _font(bold=True))
     return 7
@@ -125,11 +130,17 @@ def _page_setup(sheet: Worksheet, *, header_row: int, freeze_column: int = 1) ->
     sheet.page_setup.fitToHeight = 0  # as many pages down as needed
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
-    sheet.page_margins.top, sheet.page_margins.bottom = 0.6, 0.6
+    _margins(sheet)
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.oddFooter.center.text = _("Trang &P/&N")
     sheet.oddFooter.center.size = 9
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=freeze_column)
+
+
+def _margins(sheet: Worksheet) -> None:
+    """Room below the table for the page-number footer (inches), so that it prints whole."""
+    sheet.page_margins.top, sheet.page_margins.bottom = 0.6, 0.8
+    sheet.page_margins.header, sheet.page_margins.footer = 0.3, 0.3
 
 
 def _header_row(sheet: Worksheet, row: int, headers: list[str]) -> None:
@@ -509,6 +520,7 @@ def write_text_sheet(sheet: Worksheet, *, export: PeriodExport) -> None:
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
+    _margins(sheet)
     sheet.page_margins.left, sheet.page_margins.right = 0.8, 0.6
     sheet.oddFooter.center.text = _("Trang &P/&N")
 
