@@ -12,6 +12,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from .approval import approval_state
 from .models import Area, Authority, Figure, Indicator, PeriodReport, Target, Unit
 from .periods import Period
 from .selectors import (
@@ -53,6 +54,7 @@ class PeriodExport:
     paragraphs: list[str]  # the generated report text
     made_on: date
     parent: Unit | None = None
+    approval: str = "provisional"  # approved, submitted or provisional: approval.approval_state
     children: list[ChildSummary] = field(default_factory=list)
 
     @property
@@ -110,6 +112,7 @@ def period_export(*, unit: Unit, period: Period, made_on: date | None = None) ->
         paragraphs=report_paragraphs(rows=rows, period=period),
         made_on=made_on or timezone.localdate(),
         parent=unit.parent,
+        approval=approval_state(unit, period),
         children=[ChildSummary(unit=child, rows=by_unit[child.id]) for child in children],
     )
 

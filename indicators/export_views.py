@@ -34,7 +34,9 @@ def xlsx_response(workbook, file_name: str) -> HttpResponse:
 
 def _unit_and_period(request: HttpRequest, unit_code: str, year: int, period_key: str):
     """(unit, period, None), or (None, None, a 404 page with a Vietnamese message)."""
-    unit = Unit.objects.select_related("parent").filter(code=unit_code).first()
+    # A unit outside the user's grants is "not found", as on the pages and in the API.
+    visible = access.visible_units(request.user).select_related("parent")
+    unit = visible.filter(code=unit_code).first()
     if unit is None:
         message = _("Không có đơn vị có mã “%(code)s”.") % {"code": unit_code}
         return None, None, render(request, "404.html", {"message": message}, status=404)
@@ -42,7 +44,6 @@ def _unit_and_period(request: HttpRequest, unit_code: str, year: int, period_key
         period = parse_period(period_key, year)
     except InvalidPeriod as error:
         return None, None, render(request, "404.html", {"message": str(error)}, status=404)
-    access.require(request.user, "view", unit)
     return unit, period, None
 
 

@@ -74,6 +74,8 @@ def latest_period(unit: Unit) -> Period:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     unit = home_unit_for(request.user)
+    if unit is None and Unit.objects.exists():
+        return not_found(request, _("Bạn chưa được phân quyền xem số liệu của đơn vị nào."))
     if unit is None:
         return not_found(request, _("Chưa có đơn vị hành chính nào. Hãy nạp dữ liệu trước."))
     period = latest_period(unit)

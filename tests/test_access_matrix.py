@@ -287,3 +287,35 @@ def test_a_city_admin_cannot_create_a_unit_at_the_top_of_the_tree(client, world)
         },
     )
     assert Unit.objects.get(code="group-a3").parent.code == "ward-a"
+
+
+@pytest.mark.parametrize(
+    "page", ["period-summary", "indicator-detail", "period-export", "period-data"]
+)
+@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_and_exports_show_a_unit_in_the_grant_and_hide_the_rest(
+    client, world, role, unit, page
+):
+    args = [unit, 2023, "9m"] + (["revenue"] if page == "indicator-detail" else [])
+    response = login(client, world, role).get(reverse(page, args=args))
+    if allowed("view", role, unit):
+        assert response.status_code == 200
+        if page.startswith("period-") and page != "period-summary":
+            assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+        else:
+            assert response.context["unit"].code == unit
+    else:
+        assert response.status_code == 404
+        assert f"Không có đơn vị có mã “{unit}”." in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_dashboard_opens_on_the_top_of_the_users_grant(client, world, role):
+    response = login(client, world, role).get(reverse("home"))
+    if role == "none":
+        assert response.status_code == 404
+        assert "Bạn chưa được phân quyền xem số liệu của đơn vị nào." in response.content.decode()
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/units/ward-a/")

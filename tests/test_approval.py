@@ -273,3 +273,22 @@ def test_the_api_and_the_page_say_whether_figures_are_approved(client, setup):
     assert client.get("/api/units/ward-a/2023/m9/").json()["approval"] == "approved"
     page = client.get(reverse("period-summary", args=["ward-a", 2023, "m9"]))
     assert "Số liệu đã phê duyệt" in page.content.decode()
+
+
+def test_the_export_says_whether_figures_are_approved(client, setup):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    boss = get_user_model().objects.create_superuser("boss", "b@example.org", "pw-boss-1")
+    client.force_login(boss)
+
+    def head():
+        response = client.get(reverse("period-export", args=["ward-a", 2023, "m9"]))
+        return load_workbook(BytesIO(response.content)).worksheets[0]["A3"].value
+
+    assert head() == "Số liệu tạm thời, chưa phê duyệt"
+    submit_month(unit=setup["units"]["ward-a"], year=2023, month=9, user=setup["clerk"])
+    assert head() == "Số liệu đã gửi duyệt, chờ phê duyệt"
+    approve_month(unit=setup["units"]["ward-a"], year=2023, month=9, user=setup["chief"])
+    assert head() == "Số liệu đã phê duyệt"
