@@ -54,8 +54,15 @@ def lock_units(unit: Unit) -> None:
     the approval of its ward's month wait for each other instead of interleaving. Call inside
     ``transaction.atomic``. (SQLite serialises writers by itself.)
     """
-    chain = _chain(unit.pk, _parents())
-    list(Unit.objects.select_for_update().filter(id__in=chain).order_by("id").values_list("id"))
+    lock_unit_ids([unit.pk])
+
+
+def lock_unit_ids(unit_ids: Iterable[int]) -> None:
+    """:func:`lock_units` for several units at once (an import): their chains, in id order."""
+    parents = _parents()
+    chains = {holder for unit_id in unit_ids for holder in _chain(unit_id, parents)}
+    rows = Unit.objects.select_for_update().filter(id__in=chains).order_by("id")
+    list(rows.values_list("id"))
 
 
 def locked_months(unit_ids: Iterable[int], years: Iterable[int]) -> set[tuple[int, int, int]]:

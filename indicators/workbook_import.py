@@ -1071,12 +1071,16 @@ def apply_plan(plan: ImportPlan, *, user=None) -> dict[str, SheetCounts]:
         # The units written to are locked first, as save_month does, so an approval cannot
         # slip in between the checks and the writes (PostgreSQL; SQLite serialises writers).
         touched = {r.unit for r in plan.targets} | {r.unit for r in plan.figures}
-        list(
-            Unit.objects.select_for_update()
-            .filter(code__in=touched | {r.code for r in plan.units})
-            .order_by("id")
-            .values_list("id")
+        approval.lock_unit_ids(  # each unit with the units above it, whose approval locks it
+            Unit.objects.filter(code__in=touched | {r.code for r in plan.units}).values_list(
+                "id", flat=True
+            )
         )
+        # Under the locks, look again: a month approved since the plan was made stays locked.
+        locked: list[CellError] = []
+        _check_rights_and_locks(plan, None, locked)
+        if locked:
+            raise WorkbookRejected(locked)
         areas = {a.code: a for a in Area.objects.filter(code__in={r.area for r in plan.indicators})}
         for change in changes.get("areas", []):
             if change.action == CREATE:
