@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
@@ -124,3 +126,24 @@ def test_granting_a_role_lets_the_user_into_the_admin(tree, grant):
     user.refresh_from_db()
     assert user.is_staff
     assert not user.is_superuser
+
+
+def test_the_demo_creates_one_login_per_role(db, client):
+    from django.core.management import call_command
+
+    call_command("load_demo", "--demo-user", stdout=io.StringIO())
+    grants = sorted(RoleGrant.objects.values_list("user__username", "role", "unit__code"))
+    assert grants == [
+        ("lanh-dao-phuong", "viewer", "chanh-lo"),
+        ("phe-duyet", "approver", "chanh-lo"),
+        ("quan-tri-thanh-pho", "city_admin", "quang-ngai"),
+        ("to-truong", "data_entry", "chanh-lo-to-1"),
+        ("van-thu", "data_entry", "chanh-lo"),
+    ]
+    clerk = get_user_model().objects.get(username="to-truong")
+    assert clerk.check_password("chanhlo-2023") and clerk.is_staff and not clerk.is_superuser
+    client.force_login(clerk)
+    assert client.get("/api/units/chanh-lo-to-1/2023/9m/").status_code == 200
+    assert client.get("/api/units/chanh-lo/2023/9m/").status_code == 404
+    demo = get_user_model().objects.get(username="demo")
+    assert demo.is_superuser and not demo.role_grants.exists()

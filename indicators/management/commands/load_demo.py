@@ -4,8 +4,18 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from indicators.demo import load_demo
+from indicators.models import RoleGrant, Unit
+from indicators.services import grant_role
 
 DEMO_USERNAME = "demo"
+# Logins that show the roles, with the demo password: (username, role, unit code).
+DEMO_ROLE_USERS = [
+    ("to-truong", RoleGrant.Role.DATA_ENTRY, "chanh-lo-to-1"),
+    ("van-thu", RoleGrant.Role.DATA_ENTRY, "chanh-lo"),
+    ("lanh-dao-phuong", RoleGrant.Role.VIEWER, "chanh-lo"),
+    ("phe-duyet", RoleGrant.Role.APPROVER, "chanh-lo"),
+    ("quan-tri-thanh-pho", RoleGrant.Role.CITY_ADMIN, "quang-ngai"),
+]
 
 
 class Command(BaseCommand):
@@ -18,8 +28,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--demo-user",
             action="store_true",
-            help="Also create (or reset) the login 'demo' with the password in "
-            "DEMO_PASSWORD (default 'chanhlo-2023'). For a local demo only.",
+            help="Also create (or reset) the login 'demo' (a superuser) and one login per role "
+            "(to-truong, van-thu, lanh-dao-phuong, phe-duyet, quan-tri-thanh-pho) with the "
+            "password in DEMO_PASSWORD (default 'chanhlo-2023'). For a local demo only.",
         )
 
     def handle(self, *args, demo_user=False, **options):
@@ -37,3 +48,10 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             self.stdout.write(f"Demo login: {DEMO_USERNAME} / {password}")
+            for username, role, unit_code in DEMO_ROLE_USERS:
+                user, _ = get_user_model().objects.get_or_create(username=username)
+                user.set_password(password)
+                user.save()
+                unit = Unit.objects.get(code=unit_code)
+                grant_role(user=user, unit=unit, role=role)
+                self.stdout.write(f"  {username} / {password}: {role} — {unit.name}")
