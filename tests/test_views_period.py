@@ -89,7 +89,8 @@ def test_a_period_without_written_sections_shows_none(demo, staff_client):
 
 def row_class(page: str, indicator_code: str) -> str:
     """The class of the summary table row that links to ``indicator_code``."""
-    pattern = r'<tr class="(status-row-\w+)[^"]*">(?:(?!</tr>).)*?/indicators/' + indicator_code + '/"'
+    row = r'<tr class="(status-row-\w+)[^"]*">(?:(?!</tr>).)*?'
+    pattern = row + f'/indicators/{indicator_code}/"'
     return re.search(pattern, page, re.S).group(1)
 
 

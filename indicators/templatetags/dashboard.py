@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django import template
+from django.utils.translation import get_language_info
 
 from ..numbers import format_number, format_percent
 from ..report_text import change_words, with_unit
@@ -37,3 +40,9 @@ def change(value):
 @register.filter
 def status_label(status):
     return STATUS_LABELS.get(status, "")
+
+
+@register.filter
+def local_language_name(code):
+    """A language's own name, "Tiếng Việt", in composed Unicode (Django's is decomposed)."""
+    return unicodedata.normalize("NFC", get_language_info(code)["name_local"])

@@ -26,12 +26,26 @@
     });
   }
 
-  function resizeCharts() {
+  // The printable width of an A4 page with the print stylesheet's margins, in CSS pixels.
+  var PRINT_WIDTH = 700;
+
+  function eachChart(callback) {
     if (typeof window.Plotly === "undefined") {
       return;
     }
-    Array.prototype.forEach.call(document.querySelectorAll("[data-drawn]"), function (chart) {
-      window.Plotly.Plots.resize(chart);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-drawn]"), callback);
+  }
+
+  // Plotly's own resize waits for a timer, too late for the print snapshot: relayout at once.
+  function fitChartsToPaper() {
+    eachChart(function (chart) {
+      window.Plotly.relayout(chart, { width: Math.min(PRINT_WIDTH, chart.clientWidth || PRINT_WIDTH) });
+    });
+  }
+
+  function fitChartsToScreen() {
+    eachChart(function (chart) {
+      window.Plotly.relayout(chart, { width: null, autosize: true });
     });
   }
 
@@ -109,6 +123,6 @@
     setUpCopyButtons();
     setUpSwitchers();
   });
-  window.addEventListener("beforeprint", resizeCharts);
-  window.addEventListener("afterprint", resizeCharts);
+  window.addEventListener("beforeprint", fitChartsToPaper);
+  window.addEventListener("afterprint", fitChartsToScreen);
 })();
