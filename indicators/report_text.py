@@ -18,11 +18,12 @@ How each kind of indicator is written:
 - ``sum`` (a flow): "<name> <period> [ước] đạt <actual>/<target>, bằng X% <authority> và …",
   then its own sentence "<name> tăng/giảm X% so với cùng kỳ năm <year - 1>." A flow where lower
   is better (cases of encroachment) reads "<name> <period>: [ước] <actual>.";
-- ``level`` (a count at a date): "<name> đến tháng M/YYYY [ước] là <actual>", the targets'
-  values, then the change over last year as its own sentence;
+- ``level`` (a count at a date): "<name> đến tháng M/YYYY [ước] là <actual>, bằng X%
+  <authority> (<target>)", then the change over last year as its own sentence;
 - ``reported`` rates of one area: one sentence "A đạt x%; B đạt y%; …" as the seed writes them,
   then "Cùng kỳ năm <year - 1>: A x%; B y%." when last year is known;
-- ``ratio`` rates: "<name> <period> [ước] đạt x%, <authority> y%, cùng kỳ năm <year - 1> đạt z%."
+- ``ratio`` rates: "<name> <period> [ước] đạt x%, bằng X% <authority> (y%), cùng kỳ năm
+  <year - 1> đạt z%."
 
 Rows without a figure for the period (or a parent's reported rate that cannot be computed from
 its children) are left out: the text states only what is known.
@@ -184,11 +185,19 @@ def _flow_sentences(row: IndicatorRow, period: Period) -> list[str]:
 
 
 def _target_values(row: IndicatorRow) -> str:
-    """ ", chỉ tiêu HĐND phường giao 40 hộ" for each target, or ""."""
+    """ ", bằng 95% chỉ tiêu HĐND phường giao (40 hộ)" for each target, or "".
+
+    A target of zero has no percentage and is left out.
+    """
     return "".join(
-        _(", %(phrase)s %(target)s")
-        % {"phrase": target.report_phrase, "target": with_unit(target.value, row.indicator)}
+        _(", bằng %(percent)s %(phrase)s (%(target)s)")
+        % {
+            "percent": format_percent(target.percent),
+            "phrase": target.report_phrase,
+            "target": with_unit(target.value, row.indicator),
+        }
         for target in row.targets
+        if target.percent is not None
     )
 
 

@@ -167,7 +167,7 @@ def test_a_level_is_stated_at_its_last_month_with_its_target():
     ]
 
     assert report_paragraphs(rows=rows, period=NINE_MONTHS) == [
-        "Số hộ nghèo đến tháng 9/2023 ước là 38 hộ, chỉ tiêu HĐND phường giao 40 hộ.",
+        "Số hộ nghèo đến tháng 9/2023 ước là 38 hộ, bằng 95% chỉ tiêu HĐND phường giao (40 hộ).",
         "Số hộ nghèo giảm 36,67% so với cùng kỳ năm 2022.",
     ]
 
@@ -184,8 +184,8 @@ def test_a_ratio_states_its_rate_target_and_last_year():
     ]
 
     assert report_paragraphs(rows=rows, period=NINE_MONTHS) == [
-        "Hồ sơ đúng hạn 9 tháng đầu năm đạt 97,32%, chỉ tiêu HĐND phường giao 95%, "
-        "cùng kỳ năm 2022 đạt 93,39%."
+        "Hồ sơ đúng hạn 9 tháng đầu năm đạt 97,32%, bằng 102,4% chỉ tiêu HĐND phường giao "
+        "(95%), cùng kỳ năm 2022 đạt 93,39%."
     ]
 
 
