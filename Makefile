@@ -42,10 +42,11 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# One catalogue for the whole project in locale/ (msgids are Vietnamese; English is the
+# translation). Translate new msgids in locale/en/LC_MESSAGES/django.po, then commit .po and .mo.
 messages: install
-	cd indicators && ../$(PY) ../manage.py makemessages -l vi -l en --no-obsolete
-	cd . && $(PY) manage.py makemessages -l vi -l en --no-obsolete --ignore=.venv --ignore=indicators
-	$(PY) manage.py compilemessages --ignore=.venv
+	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=test-artifacts
+	$(PY) manage.py compilemessages -l en --ignore=.venv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache test-artifacts

@@ -70,6 +70,10 @@ def test_english_page_shows_english_number_forms_and_words(demo, staff_client):
     assert "6.021.447.000" not in page
     assert "Total state budget revenue" in page
     assert 'lang="en"' in page
+    assert "Report text (generated)" in page
+    assert "Progress against the annual targets" in page
+    assert "On track" in page and "Behind" in page
+    assert "Nội dung báo cáo" not in page
 
 
 def test_written_sections_of_the_period_are_shown(summary_page):
@@ -189,6 +193,12 @@ def test_english_charts_use_english_separators(demo, staff_client):
         r'<script id="chart-completion-data" type="application/json">(.*?)</script>', page, re.S
     )
     assert json.loads(data.group(1))["layout"]["separators"] == ".,"
+    cumulative = re.search(
+        r'<script id="chart-cumulative-thu-ngan-sach-data" type="application/json">(.*?)</script>',
+        page,
+        re.S,
+    )
+    assert json.loads(cumulative.group(1))["data"][0]["x"][-1] == "Sep"
 
 
 def test_the_page_has_no_inline_script_and_no_outside_address(summary_page):
