@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from indicators.export_selectors import period_export
@@ -21,6 +22,13 @@ from indicators.periods import parse_period
 D = Decimal
 NINE_MONTHS = parse_period("9m", 2023)
 MADE_ON = date(2023, 9, 20)
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """Files, sheets and messages are checked in Vietnamese, whatever an earlier test left on."""
+    with translation.override("vi"):
+        yield
 
 
 def reopened(unit, period=NINE_MONTHS):

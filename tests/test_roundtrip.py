@@ -10,6 +10,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from indicators.models import (
@@ -25,6 +26,13 @@ from indicators.models import (
 )
 
 PERIODS = [("chanh-lo", "9m"), ("quang-ngai", "9m"), ("chanh-lo-to-3", "9m")]
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """Files, sheets and messages are checked in Vietnamese, whatever an earlier test left on."""
+    with translation.override("vi"):
+        yield
 
 
 def api(client, unit_code: str, period: str, year: int = 2023) -> dict:

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from indicators import workbook_import
@@ -27,6 +28,13 @@ from indicators.models import (
 from indicators.workbook_import import CellError, WorkbookRejected, import_workbook
 
 D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """Files, sheets and messages are checked in Vietnamese, whatever an earlier test left on."""
+    with translation.override("vi"):
+        yield
 
 
 def xlsx(sheets: dict[str, list[list]]) -> io.BytesIO:
