@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -74,12 +73,7 @@ class Period:
         """The period's name as a report writes it: "9 tháng đầu năm 2023", "Quý III/2023"."""
         kind = self.kind
         if kind == "month":
-            # English names the month ("September 2023"); both forms get both values.
-            return _("tháng %(month)d/%(year)d") % {
-                "month": self.last_month,
-                "month_name": MONTHS[self.last_month],
-                "year": self.year,
-            }
+            return _("tháng %(month)d/%(year)d") % {"month": self.last_month, "year": self.year}
         if kind == "quarter":
             quarter = ROMAN_QUARTERS[self.last_month // 3]
             return _("Quý %(quarter)s/%(year)d") % {"quarter": quarter, "year": self.year}
@@ -99,10 +93,7 @@ class Period:
         """The period as it opens a report sentence: "9 tháng đầu năm", "tháng 9", "Quý III"."""
         kind = self.kind
         if kind == "month":
-            return _("tháng %(month)d") % {
-                "month": self.last_month,
-                "month_name": MONTHS[self.last_month],
-            }
+            return _("tháng %(month)d") % {"month": self.last_month}
         if kind == "quarter":
             return _("Quý %(quarter)s") % {"quarter": ROMAN_QUARTERS[self.last_month // 3]}
         if kind == "first_months":
