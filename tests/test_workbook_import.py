@@ -577,3 +577,23 @@ def test_the_command_imports_and_lists_errors(db, tmp_path, capsys):
     with pytest.raises(CommandError, match="Không nhập gì: 1 lỗi trong sai.xlsx."):
         call_command("import_workbook", str(bad))
     assert "dòng 2, cột D (month): Tháng 13 không tồn tại" in capsys.readouterr().err
+
+
+def test_a_workbook_with_xml_entity_expansion_is_refused(db):
+    """A "billion laughs" sheet: defusedxml makes openpyxl refuse entity declarations."""
+    source = zipfile.ZipFile(xlsx({"figures": [FIGURE_HEADER]}))
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol2;</t></is></c></row>'
+        "</sheetData></worksheet>"
+    )
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w") as archive:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                data = laughs.encode()
+            archive.writestr(member, data)
+    assert refusal(bomb.getvalue()).startswith("Tệp bị hỏng hoặc không phải là sổ tính Excel")
