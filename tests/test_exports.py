@@ -359,3 +359,10 @@ def test_libreoffice_prints_the_workbook_on_a4_landscape_pages(demo, tmp_path):
     assert "6,021,447,000" in first_page or "6.021.447.000" in first_page
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     assert "841.89 x 595.3" in info  # A4 landscape, in points
+
+
+def test_a_period_without_any_figure_says_so_instead_of_an_empty_table(tree):
+    book = reopened(tree["ward-b"])
+    sheet = book["Tổng hợp"]
+    assert sheet.cell(row=9, column=1).value == "Chưa có số liệu cho kỳ này."
+    assert book["Theo tháng"].max_row == 8  # the header block and the column headers only
