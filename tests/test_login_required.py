@@ -134,11 +134,12 @@ def officer(db):
     )
 
 
-def attempt(client, password: str, address: str = "10.0.0.1"):
+def attempt(client, password: str, address: str = "10.0.0.1", **headers):
     return client.post(
         reverse("admin:login"),
         {"username": "canbo", "password": password, "next": "/admin/"},
         REMOTE_ADDR=address,
+        headers=headers,
     )
 
 
@@ -172,3 +173,12 @@ def test_a_lockout_holds_for_that_user_at_that_address_only(client, officer, set
     response = attempt(client, PASSWORD, address="10.0.0.2")
     assert response.status_code == 302
     assert logged_in(client)
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_a_lockout(client, officer, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for n in range(3):
+        attempt(client, "sai", x_forwarded_for=f"198.51.100.{n}")
+    response = attempt(client, PASSWORD, x_forwarded_for="198.51.100.99")
+    assert response.status_code == 429
+    assert not logged_in(client)

@@ -468,7 +468,7 @@ class Server:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         sent = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
         if proxied:
-            sent |= {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+            sent["X-Forwarded-Proto"] = "https"
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         try:

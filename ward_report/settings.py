@@ -168,8 +168,8 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 # DJANGO_ALLOWED_HOSTS set.
 
 # Behind a reverse proxy that terminates HTTPS, the app sees plain HTTP: trust the proxy's
-# X-Forwarded-Proto and X-Forwarded-For. Only when the app is reachable through that proxy
-# alone, or any client could claim to be on HTTPS or come from any address.
+# X-Forwarded-Proto. Only when the app is reachable through that proxy alone, or any client
+# could claim to be on HTTPS.
 BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -208,6 +208,8 @@ CONTENT_SECURITY_POLICY = {
 # Failed logins (django-axes): after DJANGO_AXES_FAILURE_LIMIT wrong passwords for one user
 # from one address, that pair is refused for DJANGO_AXES_COOLOFF_MINUTES. By user and address
 # together, so a ward office behind one shared address is not locked out by one person.
+# The address is the connection's own (REMOTE_ADDR), never a header a client could forge; behind
+# a reverse proxy that is the proxy's, so there the lockout is in effect per user.
 AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -215,9 +217,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_COOLOFF_MESSAGE = _(
     "Đăng nhập sai quá nhiều lần. Tài khoản tạm bị khoá, vui lòng thử lại sau."
 )
-if BEHIND_PROXY:
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # Errors and warnings to standard error, where gunicorn and docker collect them.
 LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "").strip().upper() or "WARNING"
