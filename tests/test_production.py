@@ -10,6 +10,7 @@ runs on; they are skipped on SQLite.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import http.client
 import json
 import os
@@ -330,6 +331,47 @@ def test_compose_refuses_to_run_without_a_database_password(tmp_path):
     result = compose_config(tmp_path)
     assert result.returncode != 0
     assert "set POSTGRES_PASSWORD in .env" in result.stderr
+
+
+# --- the image ----------------------------------------------------------------------------------
+
+
+def ignored_by_docker(path: str, patterns: list[str]) -> bool:
+    """Whether .dockerignore leaves `path` (or a folder above it) out of the build context."""
+    parts = path.split("/")
+    prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+    candidates = [pattern.removeprefix("**/") for pattern in patterns] + patterns
+    return any(fnmatch.fnmatch(prefix, pattern) for prefix in prefixes for pattern in candidates)
+
+
+def test_the_image_gets_everything_the_app_needs_and_no_local_state():
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    needed = [
+        "pyproject.toml",
+        "README.md",
+        "manage.py",
+        "ward_report/settings.py",
+        "indicators/models.py",
+        "indicators/migrations/0001_initial.py",
+        "indicators/data/catalogue.json",
+        "templates/base.html",
+        "static/css/site.css",
+        "scripts/docker-entrypoint",
+    ]
+    assert [path for path in needed if ignored_by_docker(path, patterns)] == []
+    local = [".env", ".venv/bin/python", "db.sqlite3", "staticfiles/admin/css/base.css", ".git"]
+    assert [path for path in local if not ignored_by_docker(path, patterns)] == []
+
+
+def test_the_image_starts_with_the_entrypoint_the_start_up_test_runs():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'ENTRYPOINT ["/app/scripts/docker-entrypoint"]' in dockerfile
+    assert re.search(r"^USER (?!root)\w+", dockerfile, flags=re.MULTILINE)
+    assert os.access(ROOT / "scripts" / "docker-entrypoint", os.X_OK)
 
 
 # --- PostgreSQL: throw-away databases -------------------------------------------------------
