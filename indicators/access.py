@@ -68,11 +68,32 @@ def _grants(user) -> list[tuple[int, str]]:
 
 
 def unit_ids_for(user, action: str) -> frozenset[int] | None:
-    """The ids of the units where ``user`` may do ``action``; None means every unit."""
+    """The ids of the units where ``user`` may do ``action``; None means every unit.
+
+    Worked out once per user object (in a view: once per request, as ``request.user`` is
+    loaded afresh for each) and kept on it; :func:`forget` drops it after a grant changes.
+    """
     if action not in ROLES_FOR_ACTION:
         raise ValueError(f"unknown action {action!r}")
     if _is_superuser(user):
         return None
+    cache = getattr(user, "_unit_ids_by_action", None)
+    if cache is None:
+        cache = {}
+        user._unit_ids_by_action = cache
+    if action not in cache:
+        cache[action] = _unit_ids_for(user, action)
+    return cache[action]
+
+
+def forget(user) -> None:
+    """Drop what :func:`unit_ids_for` kept on ``user`` (after its grants changed)."""
+    target = getattr(user, "_wrapped", user)  # request.user is a lazy wrapper
+    if hasattr(target, "__dict__"):
+        target.__dict__.pop("_unit_ids_by_action", None)
+
+
+def _unit_ids_for(user, action: str) -> frozenset[int]:
     roles = ROLES_FOR_ACTION[action]
     grants = [(unit_id, role) for unit_id, role in _grants(user) if role in roles]
     if not grants:
@@ -99,9 +120,8 @@ def can(user, action: str, unit: Unit | int) -> bool:
 
 def has_role_anywhere(user, action: str = "view") -> bool:
     """True when ``user`` may do ``action`` on at least one unit (the admin's menus)."""
-    if _is_superuser(user):
-        return True
-    return any(role in ROLES_FOR_ACTION[action] for _unit_id, role in _grants(user))
+    ids = unit_ids_for(user, action)
+    return ids is None or bool(ids)
 
 
 def refusal(action: str, unit: Unit) -> str:

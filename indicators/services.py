@@ -407,6 +407,7 @@ def grant_role(*, user, unit: Unit, role: str) -> RoleGrant:
     what a user may do comes from the grants alone.
     """
     grant, _created = RoleGrant.objects.get_or_create(user=user, unit=unit, role=role)
+    access.forget(user)
     if not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
