@@ -128,6 +128,7 @@ def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpR
         "legend": status_legend(),
         "export_url": optional_url("period-export", unit.code, period.year, period.key),
         **_approval(unit, period),
+        "ancestors": _visible_ancestors(request.user, unit),
     }
     return render(request, "indicators/period_summary.html", ctx)
 
@@ -162,6 +163,7 @@ def indicator_detail(
         "legend": status_legend(),
         "history": figure_history(unit, indicator, period.year),
         **_approval(unit, period),
+        "ancestors": _visible_ancestors(request.user, unit),
     }
     return render(request, "indicators/indicator_detail.html", ctx)
 
@@ -347,6 +349,12 @@ def _children_table(request, children: list[Unit], period: Period):
     if table is not None:
         RequestConfig(request, paginate=False).configure(table)
     return table
+
+
+def _visible_ancestors(user, unit: Unit) -> list[Unit]:
+    """The breadcrumb's units above ``unit`` that the user may open (no link to a 404)."""
+    ids = access.unit_ids_for(user, "view")
+    return [a for a in selectors.ancestors(unit) if ids is None or a.id in ids]
 
 
 def _approval(unit: Unit, period: Period) -> dict:

@@ -319,3 +319,10 @@ def test_the_dashboard_opens_on_the_top_of_the_users_grant(client, world, role):
     else:
         assert response.status_code == 302
         assert response["Location"].startswith("/units/ward-a/")
+
+
+@pytest.mark.parametrize("role", ["viewer", "data_entry"])
+def test_breadcrumbs_link_only_to_units_the_user_may_open(client, world, role):
+    page = login(client, world, role).get(reverse("period-summary", args=["group-a1", 2023, "9m"]))
+    assert [a.code for a in page.context["ancestors"]] == ["ward-a"]
+    assert "Thành phố" not in page.content.decode()
