@@ -344,6 +344,12 @@ class FigureAdmin(GrantScopedAdmin):
         ]
         return urls + super().get_urls()
 
+    def changelist_view(self, request, extra_context=None):
+        may_open_grid = bool(_unit_ids_for_any(request.user, GRID_ACTIONS))
+        return super().changelist_view(
+            request, {**(extra_context or {}), "may_open_grid": may_open_grid}
+        )
+
     def add_view(self, request, form_url="", extra_context=None):
         # A figure is always entered with the rest of its month.
         return redirect("admin:indicators_figure_enter")

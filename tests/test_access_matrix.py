@@ -326,3 +326,13 @@ def test_breadcrumbs_link_only_to_units_the_user_may_open(client, world, role):
     page = login(client, world, role).get(reverse("period-summary", args=["group-a1", 2023, "9m"]))
     assert [a.code for a in page.context["ancestors"]] == ["ward-a"]
     assert "Thành phố" not in page.content.decode()
+
+
+@pytest.mark.parametrize("role", ["viewer", "data_entry", "approver", "city_admin"])
+def test_the_figure_list_links_to_the_month_grid_only_for_roles_that_may_open_it(
+    client, world, role
+):
+    page = login(client, world, role).get(reverse("admin:indicators_figure_changelist"))
+    assert (reverse("admin:indicators_figure_enter") in page.content.decode()) is (
+        role in MAY["open_grid"]
+    )
