@@ -40,7 +40,6 @@ ROLES_FOR_ACTION: dict[str, frozenset[str]] = {
 ACTIONS = tuple(ROLES_FOR_ACTION)
 
 
-
 def allowed_units(
     grants: Iterable[tuple[int, str]], members_of: Mapping[int, Iterable[int]], action: str
 ) -> frozenset[int]:

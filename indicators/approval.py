@@ -143,9 +143,7 @@ def approval_states(*, units: Iterable[Unit], period: Period) -> dict[int, str]:
             for month in period.months
         ]
         lowest = min(ranks)
-        result[unit.pk] = (
-            APPROVED if lowest == 2 else SUBMITTED if lowest == 1 else PROVISIONAL
-        )
+        result[unit.pk] = APPROVED if lowest == 2 else SUBMITTED if lowest == 1 else PROVISIONAL
     return result
 
 

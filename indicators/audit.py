@@ -38,7 +38,7 @@ class FigureSnapshot:
 
     @property
     def text(self) -> str:
-        """"6.021.447.000", or "564/880" for a ratio's counts; "(ước)" marks an estimate."""
+        """ "6.021.447.000", or "564/880" for a ratio's counts; "(ước)" marks an estimate."""
         if self.value is None and self.numerator is not None:
             text = f"{format_number(self.numerator)}/{format_number(self.denominator)}"
         else:

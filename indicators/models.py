@@ -79,9 +79,7 @@ class Unit(TranslatedNameMixin, models.Model):
         verbose_name = _("đơn vị hành chính")
         verbose_name_plural = _("đơn vị hành chính")
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(parent=F("id")), name="unit_not_its_own_parent"
-            ),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="unit_not_its_own_parent"),
         ]
 
     def __str__(self) -> str:

@@ -86,9 +86,9 @@ def validate_figure(
 
 def validate_period(year: int, month: int) -> None:
     if not 1 <= month <= 12:
-        raise ValidationError(_("Tháng %(month)s không tồn tại (chỉ có tháng 1 đến 12).") % {
-            "month": month
-        })
+        raise ValidationError(
+            _("Tháng %(month)s không tồn tại (chỉ có tháng 1 đến 12).") % {"month": month}
+        )
     if not 1900 <= year <= 2100:
         raise ValidationError(_("Năm %(year)s không hợp lệ.") % {"year": year})
 
