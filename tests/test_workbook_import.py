@@ -597,3 +597,14 @@ def test_a_workbook_with_xml_entity_expansion_is_refused(db):
                 data = laughs.encode()
             archive.writestr(member, data)
     assert refusal(bomb.getvalue()).startswith("Tệp bị hỏng hoặc không phải là sổ tính Excel")
+
+
+def test_the_preview_shows_each_changed_figure_with_its_current_value(staff_client):
+    run(CITY)
+    changed = {
+        "figures": [FIGURE_HEADER, ["phuong-a", "thu", 2023, 9, "6.100.000.000", None, None, None]]
+    }
+    page = upload(staff_client, changed).content.decode()
+    assert "phuong-a / thu / 2023/9:" in page
+    assert "6.100.000.000" in page
+    assert "(đang là 6.021.447.000 (ước))" in page
