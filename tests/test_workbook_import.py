@@ -137,6 +137,10 @@ def test_one_workbook_creates_the_tree_catalogue_targets_and_figures(db, staff_u
     assert revenue.status == "estimate"
     assert revenue.source == "import: thanh-pho.xlsx"
     assert revenue.entered_by == staff_user
+    created = revenue.history.get()  # the audit trail has the creation, with who and from where
+    assert (created.history_type, created.history_user) == ("+", staff_user)
+    assert created.history_change_reason == "import: thanh-pho.xlsx"
+    assert Figure.history.count() == 4 and Target.history.count() == 2
     assert Figure.objects.get(indicator__code="dvc").value == D("86.7")
     ratio = Figure.objects.get(indicator__code="dung-han")
     assert (ratio.numerator, ratio.denominator, ratio.value) == (D(564), D(880), None)
