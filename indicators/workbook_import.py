@@ -23,6 +23,7 @@ natural keys, so importing the same workbook twice changes nothing the second ti
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -223,9 +224,8 @@ def _read_sheet(sheet, spec: SheetSpec, errors: list[CellError], row_count: int)
     rows: list[SheetRow] = []
     columns: dict[int, str] = {}  # 0-based position → key
     header_seen = False
-    for number, values in enumerate(
-        sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1
-    ):
+    for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
+        values = [_cell_value(cell) for cell in cells]
         if not header_seen:
             header_seen = True
             columns = _read_header(values, spec, errors)
@@ -245,6 +245,23 @@ def _read_sheet(sheet, spec: SheetSpec, errors: list[CellError], row_count: int)
     if not header_seen:
         errors.append(CellError(spec.key, 1, "", _("Trang trống: thiếu dòng tiêu đề.")))
     return rows, set(columns.values()), row_count
+
+
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+
+
+def _cell_value(cell):
+    """A cell's value; a number shown as a percentage (86,7% is stored as 0.867) in percent.
+
+    A "%" quoted in the format ('0.00"%"', as our own report sheets write) is only a sign and
+    does not scale the number.
+    """
+    value = cell.value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number_format = _QUOTED.sub("", getattr(cell, "number_format", None) or "")
+        if "%" in number_format:
+            return Decimal(repr(value)) * 100
+    return value
 
 
 def _read_header(values, spec: SheetSpec, errors: list[CellError]) -> dict[int, str]:
@@ -354,7 +371,9 @@ class _Cells:
         if isinstance(value, bool) or isinstance(value, datetime | date | time):
             self.error(column, _("Ô này phải là một số."))
             return None
-        if isinstance(value, int):
+        if isinstance(value, Decimal):
+            number = value
+        elif isinstance(value, int):
             number = Decimal(value)
         elif isinstance(value, float):
             number = Decimal(repr(value))  # the shortest decimal that is this float: 86.7

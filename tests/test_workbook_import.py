@@ -612,3 +612,25 @@ def test_the_preview_shows_each_changed_figure_with_its_current_value(staff_clie
     assert "phuong-a / thu / 2023/9:" in page
     assert "6.100.000.000" in page
     assert "(đang là 6.021.447.000 (ước))" in page
+
+
+def test_a_number_typed_as_a_percentage_in_excel_is_read_in_percent(db):
+    """Typing 86,7% in Excel stores 0.867 shown with a % format; a quoted "%" is only a sign."""
+    run(CITY)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "figures"
+    sheet.append(FIGURE_HEADER)
+    sheet.append(["phuong-a", "dvc", 2023, 10, 0.867, None, None, None])
+    sheet["E2"].number_format = "0.0%"
+    sheet.append(["phuong-a", "dvc", 2023, 11, 64.1, None, None, None])
+    sheet["E3"].number_format = '#,##0.00"%"'
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+
+    import_workbook(buffer, file_name="phan-tram.xlsx")
+
+    rates = dict(Figure.objects.filter(indicator__code="dvc").values_list("month", "value"))
+    assert rates[10] == D("86.7")
+    assert rates[11] == D("64.1")
