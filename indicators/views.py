@@ -115,7 +115,7 @@ def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpR
     rows = selectors.period_summary(unit=unit, period=period)
     children = selectors.child_units(unit)
     ctx = {
-        **_navigation(unit, period),
+        **_navigation(request.user, unit, period),
         "rows": rows,
         "highlights": [row for row in rows if row.indicator.is_main and row.actual is not None],
         "areas": _area_sections(request, rows, unit=unit, period=period),
@@ -152,7 +152,7 @@ def indicator_detail(
     figures = FigureTable(_figures(unit, indicator, period.year), prefix="figures-")
     RequestConfig(request, paginate={"per_page": 24}).configure(figures)
     ctx = {
-        **_navigation(unit, period, indicator),
+        **_navigation(request.user, unit, period, indicator),
         "indicator": indicator,
         "row": row,
         "charts": _indicator_charts(indicator, row, this_year, last_year, period.year),
@@ -190,10 +190,11 @@ def optional_url(name: str, *args) -> str | None:
         return None
 
 
-def _navigation(unit: Unit, period: Period, indicator: Indicator | None = None) -> dict:
+def _navigation(user, unit: Unit, period: Period, indicator: Indicator | None = None) -> dict:
     """Breadcrumbs, child links and the period and year switchers shared by both pages.
 
-    On an indicator's page the switchers stay on that indicator.
+    On an indicator's page the switchers stay on that indicator. Breadcrumbs name only the units
+    above that the user may see (a ward's viewer does not get a link to the city's page).
     """
 
     def url(key: str, year: int = period.year) -> str:
@@ -221,7 +222,7 @@ def _navigation(unit: Unit, period: Period, indicator: Indicator | None = None) 
         "unit": unit,
         "period": period,
         "period_label": capfirst(period.label()),
-        "ancestors": selectors.ancestors(unit),
+        "ancestors": [a for a in selectors.ancestors(unit) if access.can(user, "view", a)],
         "children": selectors.child_units(unit),
         "quick_periods": quick,
         "period_groups": [

@@ -329,3 +329,14 @@ def test_export_button_points_at_the_period_export_when_it_exists(summary_page):
     else:
         assert export == "/units/chanh-lo/2023/9m/export.xlsx"
         assert f'href="{export}" data-export' in summary_page
+
+
+def test_a_ward_viewer_gets_no_link_to_the_city_above(demo, client, grant):
+    viewer = grant("lanh-dao", "viewer", demo)
+    client.force_login(viewer)
+
+    page = text_of(client.get(NINE_MONTHS_URL))
+
+    assert 'href="/units/quang-ngai/2023/9m/"' not in page
+    assert 'href="/units/chanh-lo-to-1/2023/9m/"' in page
+    assert client.get("/units/quang-ngai/2023/9m/").status_code == 404
