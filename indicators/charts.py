@@ -252,6 +252,9 @@ def rates_chart(*, rows: list[IndicatorRow], year: int) -> dict:
             "text": [format_percent(r.actual) for r in rows],
             "textposition": "outside",
             "cliponaxis": False,
+            # Its bars wear the status colours of the page's legend, so plotly's legend (which
+            # would show the first bar's colour for the whole year) leaves it out.
+            "showlegend": False,
         },
     ]
     authorities: dict[str, str] = {}

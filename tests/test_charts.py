@@ -162,6 +162,7 @@ def test_rates_chart_has_bars_for_both_years_coloured_by_status_and_target_ticks
         charts.STATUS_COLOURS["good"],
         charts.STATUS_COLOURS["behind"],
     ]
+    assert this["showlegend"] is False and last["marker"]["color"] == charts.LAST_YEAR
     assert last["x"] == [38.6, None]
     assert ticks["x"] == [60.0, 30.0]
     assert ticks["customdata"] == ["60%", "30%"]
