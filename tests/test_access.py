@@ -147,3 +147,18 @@ def test_the_demo_creates_one_login_per_role(db, client):
     assert client.get("/api/units/chanh-lo/2023/9m/").status_code == 404
     demo = get_user_model().objects.get(username="demo")
     assert demo.is_superuser and not demo.role_grants.exists()
+
+
+def test_a_role_granted_in_the_admin_makes_the_user_staff(client, tree):
+    from django.urls import reverse
+
+    boss = get_user_model().objects.create_superuser("boss", "b@example.org", "pw-boss-1")
+    clerk = get_user_model().objects.create_user("clerk-2", password="pw-clerk-2")
+    client.force_login(boss)
+    client.post(
+        reverse("admin:indicators_rolegrant_add"),
+        {"user": clerk.pk, "unit": tree["ward-b"].pk, "role": "data_entry"},
+    )
+    clerk.refresh_from_db()
+    assert clerk.is_staff
+    assert list(clerk.role_grants.values_list("unit__code", "role")) == [("ward-b", "data_entry")]

@@ -336,3 +336,17 @@ def test_the_figure_list_links_to_the_month_grid_only_for_roles_that_may_open_it
     assert (reverse("admin:indicators_figure_enter") in page.content.decode()) is (
         role in MAY["open_grid"]
     )
+
+
+@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize("role", ROLES)
+def test_written_sections_are_changed_only_by_data_entry_inside_the_grant(
+    client, world, role, unit
+):
+    report = PeriodReport.objects.get(unit__code=unit)
+    login(client, world, role).post(
+        reverse("admin:indicators_periodreport_change", args=[report.pk]),
+        {"unit": report.unit_id, "year": 2023, "period": "9m", "results": "Viết lại"},
+    )
+    report.refresh_from_db()
+    assert (report.results == "Viết lại") is allowed("enter", role, unit)

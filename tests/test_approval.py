@@ -292,3 +292,34 @@ def test_the_export_says_whether_figures_are_approved(client, setup):
     assert head() == "Số liệu đã gửi duyệt, chờ phê duyệt"
     approve_month(unit=setup["units"]["ward-a"], year=2023, month=9, user=setup["chief"])
     assert head() == "Số liệu đã phê duyệt"
+
+
+def test_the_approval_list_submits_and_approves_the_selected_months(client, setup):
+    ward, group = setup["units"]["ward-a"], setup["units"]["group-a1"]
+    for unit in (ward, group):
+        MonthApproval.objects.create(unit=unit, year=2023, month=9, status="open")
+    client.force_login(setup["chief"])
+    url = reverse("admin:indicators_monthapproval_changelist")
+    ids = list(MonthApproval.objects.values_list("pk", flat=True))
+    client.post(url, {"action": "submit_selected", "_selected_action": ids})
+    assert sorted(MonthApproval.objects.values_list("status", flat=True)) == ["submitted"] * 2
+    response = client.post(
+        url, {"action": "approve_selected", "_selected_action": ids}, follow=True
+    )
+    assert sorted(MonthApproval.objects.values_list("status", flat=True)) == ["approved"] * 2
+    assert "Đã phê duyệt tháng 9/2023 của Tổ 1; số liệu đã khóa." in response.content.decode()
+
+
+def test_the_approval_list_refuses_a_clerk_the_approval(client, setup):
+    row = MonthApproval.objects.create(
+        unit=setup["units"]["ward-a"], year=2023, month=9, status="submitted"
+    )
+    client.force_login(setup["clerk"])
+    response = client.post(
+        reverse("admin:indicators_monthapproval_changelist"),
+        {"action": "approve_selected", "_selected_action": [row.pk]},
+        follow=True,
+    )
+    row.refresh_from_db()
+    assert row.status == "submitted"
+    assert "Bạn không có quyền phê duyệt số liệu của Phường A." in response.content.decode()
