@@ -150,7 +150,3 @@ def restrict(queryset: QuerySet, user, action: str = "view", field: str = "unit"
     if not ids:
         return queryset.none()
     return queryset.filter(**{f"{field}__in": ids})
-
-
-def out_of_scope_message() -> str:
-    return _("đơn vị ngoài phạm vi được phân quyền")
