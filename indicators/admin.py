@@ -43,6 +43,7 @@ from .services import (
     save_month,
     submit_month,
     validate_figure,
+    validate_target,
 )
 
 admin.site.site_header = gettext_lazy("Báo cáo kinh tế - xã hội phường")
@@ -207,9 +208,25 @@ class IndicatorAdmin(CatalogueAdmin):
     search_fields = ["name", "name_en", "code"]
 
 
+class TargetForm(forms.ModelForm):
+    class Meta:
+        model = Target
+        fields = ["unit", "indicator", "year", "authority", "value", "basis"]
+
+    def clean(self):
+        data = super().clean()
+        indicator, value = data.get("indicator"), data.get("value")
+        if indicator is not None and value is not None:
+            message = validate_target(indicator, value=value)
+            if message:
+                self.add_error("value", message)
+        return data
+
+
 @admin.register(Target)
 class TargetAdmin(GrantScopedAdmin):
     write_action = "manage"
+    form = TargetForm
     list_display = ["indicator", "unit", "year", "authority", "value", "basis"]
     list_filter = ["year", "authority", "indicator__area", UNIT_FILTER]
     search_fields = ["indicator__name", "unit__name", "basis"]

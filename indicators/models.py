@@ -79,7 +79,11 @@ class Unit(TranslatedNameMixin, models.Model):
         verbose_name = _("đơn vị hành chính")
         verbose_name_plural = _("đơn vị hành chính")
         constraints = [
-            models.CheckConstraint(condition=~Q(parent=F("id")), name="unit_not_its_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")),
+                name="unit_not_its_own_parent",
+                violation_error_message=_("Một đơn vị không thể là cấp trên của chính nó."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -232,9 +236,15 @@ class Target(models.Model):
                 fields=["unit", "indicator", "year", "authority"],
                 name="one_target_per_unit_indicator_year_authority",
             ),
-            models.CheckConstraint(condition=Q(value__gte=0), name="target_not_negative"),
             models.CheckConstraint(
-                condition=Q(year__gte=1900, year__lte=2100), name="target_year_in_range"
+                condition=Q(value__gte=0),
+                name="target_not_negative",
+                violation_error_message=_("Chỉ tiêu không được âm."),
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=1900, year__lte=2100),
+                name="target_year_in_range",
+                violation_error_message=_("Năm phải từ 1900 đến 2100."),
             ),
         ]
 
@@ -290,27 +300,36 @@ class Figure(models.Model):
                 name="one_figure_per_unit_indicator_month",
             ),
             models.CheckConstraint(
-                condition=Q(month__gte=1, month__lte=12), name="figure_month_1_to_12"
+                condition=Q(month__gte=1, month__lte=12),
+                name="figure_month_1_to_12",
+                violation_error_message=_("Tháng phải từ 1 đến 12."),
             ),
             models.CheckConstraint(
-                condition=Q(year__gte=1900, year__lte=2100), name="figure_year_in_range"
+                condition=Q(year__gte=1900, year__lte=2100),
+                name="figure_year_in_range",
+                violation_error_message=_("Năm phải từ 1900 đến 2100."),
             ),
             models.CheckConstraint(
-                condition=Q(value__isnull=True) | Q(value__gte=0), name="figure_value_not_negative"
+                condition=Q(value__isnull=True) | Q(value__gte=0),
+                name="figure_value_not_negative",
+                violation_error_message=_("Số liệu không được âm."),
             ),
             models.CheckConstraint(
                 condition=Q(numerator__isnull=True) | Q(numerator__gte=0),
                 name="figure_numerator_not_negative",
+                violation_error_message=_("Tử số không được âm."),
             ),
             models.CheckConstraint(
                 condition=Q(denominator__isnull=True) | Q(denominator__gt=0),
                 name="figure_denominator_positive",
+                violation_error_message=_("Mẫu số phải lớn hơn 0."),
             ),
             models.CheckConstraint(
                 condition=Q(numerator__isnull=True)
                 | Q(denominator__isnull=True)
                 | Q(numerator__lte=F("denominator")),
                 name="figure_numerator_within_denominator",
+                violation_error_message=_("Tử số không được lớn hơn mẫu số."),
             ),
             models.CheckConstraint(
                 condition=(
@@ -318,6 +337,9 @@ class Figure(models.Model):
                     | Q(value__isnull=True, numerator__isnull=False, denominator__isnull=False)
                 ),
                 name="figure_value_or_counts",
+                violation_error_message=_(
+                    "Chỉ tiêu tỷ lệ nhập tử số và mẫu số; chỉ tiêu khác nhập số liệu."
+                ),
             ),
         ]
 
@@ -451,10 +473,14 @@ class MonthApproval(models.Model):
                 fields=["unit", "year", "month"], name="one_approval_per_unit_month"
             ),
             models.CheckConstraint(
-                condition=Q(month__gte=1, month__lte=12), name="approval_month_1_to_12"
+                condition=Q(month__gte=1, month__lte=12),
+                name="approval_month_1_to_12",
+                violation_error_message=_("Tháng phải từ 1 đến 12."),
             ),
             models.CheckConstraint(
-                condition=Q(year__gte=1900, year__lte=2100), name="approval_year_in_range"
+                condition=Q(year__gte=1900, year__lte=2100),
+                name="approval_year_in_range",
+                violation_error_message=_("Năm phải từ 1900 đến 2100."),
             ),
         ]
 

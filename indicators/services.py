@@ -84,6 +84,21 @@ def validate_figure(
     return errors
 
 
+def validate_target(indicator: Indicator, *, value: Decimal | None) -> str | None:
+    """Check an annual target against its indicator. Returns a message, or None if valid.
+
+    A target is never negative; a percentage target (``ratio`` or ``reported``) lies in 0–100
+    inclusive.
+    """
+    if value is None:
+        return _("Chưa nhập giá trị chỉ tiêu.")
+    if value < 0:
+        return _("Chỉ tiêu không được âm.")
+    if indicator.is_percentage and value > HUNDRED:
+        return _("Chỉ tiêu tỷ lệ không được vượt quá 100%.")
+    return None
+
+
 def validate_period(year: int, month: int) -> None:
     if not 1 <= month <= 12:
         raise ValidationError(

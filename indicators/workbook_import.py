@@ -40,7 +40,7 @@ from simple_history.utils import bulk_create_with_history
 from . import access, approval
 from .models import Area, Authority, Figure, Indicator, Target, Unit
 from .numbers import NumberFormatError, parse_number
-from .services import validate_figure
+from .services import validate_figure, validate_target
 
 # Limits that keep a hostile or mistaken upload from exhausting the server.
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the .xlsx file itself
@@ -748,6 +748,11 @@ def _check_references(plan: ImportPlan, errors: list[CellError]) -> None:
                     record.indicator,
                 )
     for record in plan.targets:
+        indicator = indicators.get(record.indicator)
+        if indicator is not None and record.value is not None:
+            message = validate_target(indicator, value=record.value)
+            if message:
+                errors.append(CellError("targets", record.row, "value", message))
         if record.authority not in known_authorities:
             missing(
                 "targets",

@@ -65,7 +65,17 @@ def test_api_answers_every_period_key(demo, staff_client, period):
     assert data["period"] == period
     revenue = indicator(data, "thu-ngan-sach")
     months = range(data["months"][0], data["months"][1] + 1)
-    demo_months = [812350000, 498720000, 603115000, 655400000, 590260000, 702880000, 640118000, 731604000, 787000000]
+    demo_months = [
+        812350000,
+        498720000,
+        603115000,
+        655400000,
+        590260000,
+        702880000,
+        640118000,
+        731604000,
+        787000000,
+    ]
     expected = sum(v for m, v in enumerate(demo_months, 1) if m in months)
     assert (Decimal(revenue["actual"]) if revenue["actual"] else 0) == expected
 

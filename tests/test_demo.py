@@ -12,7 +12,9 @@ SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "chanh-lo-2023-
 
 
 def counts():
-    return [m.objects.count() for m in (Unit, Authority, Area, Indicator, Target, Figure, PeriodReport)]
+    return [
+        m.objects.count() for m in (Unit, Authority, Area, Indicator, Target, Figure, PeriodReport)
+    ]
 
 
 def test_demo_builds_city_ward_and_eight_groups(demo):
@@ -60,9 +62,17 @@ def test_demo_numbers_are_the_seed_reports_numbers(demo):
     )
     assert f"ước đạt {vietnamese(revenue)} đồng/{vietnamese(6945000000)} đồng" in text
     for authority, target in [("ubnd-thanh-pho", 6945000000), ("hdnd-phuong", 6995000000)]:
-        assert Target.objects.get(unit=demo, indicator__code="thu-ngan-sach", authority__code=authority).value == target
+        assert (
+            Target.objects.get(
+                unit=demo, indicator__code="thu-ngan-sach", authority__code=authority
+            ).value
+            == target
+        )
         assert f"{vietnamese(target)} đồng" in text
-    for short_name, value in re.findall(r"(Dịch vụ công trực tuyến|Thanh toán trực tuyến|Số hóa hồ sơ|Công khai minh bạch|Đánh giá mức độ hài lòng)(?: đạt)? ([\d,]+)%", text):
+    for short_name, value in re.findall(
+        r"(Dịch vụ công trực tuyến|Thanh toán trực tuyến|Số hóa hồ sơ|Công khai minh bạch|Đánh giá mức độ hài lòng)(?: đạt)? ([\d,]+)%",
+        text,
+    ):
         indicator = Indicator.objects.get(short_name=short_name)
         figure = Figure.objects.get(unit=demo, indicator=indicator, year=2023, month=9)
         assert figure.value == Decimal(value.replace(",", "."))

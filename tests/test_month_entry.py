@@ -36,9 +36,9 @@ def form_data(response) -> dict:
 def figures(month=10):
     return {
         f.indicator.code: f
-        for f in Figure.objects.filter(unit__code="chanh-lo", year=2023, month=month).select_related(
-            "indicator"
-        )
+        for f in Figure.objects.filter(
+            unit__code="chanh-lo", year=2023, month=month
+        ).select_related("indicator")
     }
 
 
@@ -130,9 +130,10 @@ def test_bad_input_is_refused_with_its_message_and_nothing_is_written(
     # what the user typed is still in the boxes, the good figure too
     assert 'value="1.234"' in html
     assert f'value="{typed}"' in html
-    assert sorted(
-        Figure.objects.values_list("id", "value", "numerator", "denominator", "status")
-    ) == before
+    assert (
+        sorted(Figure.objects.values_list("id", "value", "numerator", "denominator", "status"))
+        == before
+    )
 
 
 def test_a_month_that_does_not_exist_is_refused(demo, staff_client):

@@ -24,7 +24,9 @@ def row_for(rows, code):
     return next(r for r in rows if r.indicator.code == code)
 
 
-def add(unit, indicator, year, month, value=None, numerator=None, denominator=None, status="official"):
+def add(
+    unit, indicator, year, month, value=None, numerator=None, denominator=None, status="official"
+):
     return Figure.objects.create(
         unit=unit,
         indicator=indicator,
@@ -152,7 +154,9 @@ def test_indicators_without_targets_or_figures_are_left_out(ward, make_indicator
     assert period_summary(unit=ward, period=parse_period("y", 2023)) == []
 
 
-def test_a_year_with_missing_months_sums_what_exists_and_reports_its_last_month(ward, make_indicator):
+def test_a_year_with_missing_months_sums_what_exists_and_reports_its_last_month(
+    ward, make_indicator
+):
     revenue = make_indicator("rev", "sum")
     poor = make_indicator("poor", "level", unit="hộ")
     add(ward, revenue, 2023, 2, 20)
@@ -255,7 +259,9 @@ def test_reported_percentage_parent_with_its_own_figure_uses_it(tree, make_indic
     assert not city.current.not_aggregable
 
 
-def test_summaries_of_children_match_their_own_summaries(tree, make_indicator, django_assert_max_num_queries):
+def test_summaries_of_children_match_their_own_summaries(
+    tree, make_indicator, django_assert_max_num_queries
+):
     revenue = make_indicator("rev", "sum")
     online = make_indicator("online", "ratio")
     add(tree["group-a1"], revenue, 2023, 1, 7)
@@ -298,9 +304,15 @@ def test_status_compares_a_flow_with_the_pro_rata_mark(make_indicator):
     revenue = make_indicator("rev", "sum")
     nine = parse_period("9m", 2023)
     # 9 months → 75% of 1000 = 750 expected; 90% of that is 675
-    assert completion_status(indicator=revenue, actual=D(750), target=D(1000), period=nine) == "good"
-    assert completion_status(indicator=revenue, actual=D(675), target=D(1000), period=nine) == "watch"
-    assert completion_status(indicator=revenue, actual=D(674), target=D(1000), period=nine) == "behind"
+    assert (
+        completion_status(indicator=revenue, actual=D(750), target=D(1000), period=nine) == "good"
+    )
+    assert (
+        completion_status(indicator=revenue, actual=D(675), target=D(1000), period=nine) == "watch"
+    )
+    assert (
+        completion_status(indicator=revenue, actual=D(674), target=D(1000), period=nine) == "behind"
+    )
 
 
 def test_status_reverses_for_lower_is_better(make_indicator):
