@@ -432,3 +432,39 @@ def rate_months_chart(
             xaxis={"categoryorder": "array", "categoryarray": labels},
         ),
     }
+
+
+def children_chart(
+    *, indicator: Indicator, children: list[tuple[str, IndicatorRow | None]]
+) -> dict:
+    """One indicator across the child units, a bar each (status colours), largest first.
+
+    ``children`` pairs each child unit's name with its row of ``indicator`` (None when the child
+    has neither a figure nor a target); children without a figure are left out.
+    """
+    known = [(name, row) for name, row in children if row is not None and row.actual is not None]
+    known.sort(key=lambda pair: pair[1].actual, reverse=True)
+    divisor, unit_label = axis_scale(indicator)
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": indicator.display_short_name,
+                "y": [name for name, _row in known],
+                "x": [_plot_value(row.actual, divisor) for _name, row in known],
+                "customdata": [_hover(row.actual, indicator) for _name, row in known],
+                "hovertemplate": "%{y}: %{customdata}<extra></extra>",
+                "text": [_hover(row.actual, indicator) for _name, row in known],
+                "textposition": "auto",
+                "marker": {"color": [STATUS_COLOURS[row.status] for _name, row in known]},
+            }
+        ],
+        "layout": _layout(
+            height=70 + 34 * len(known),
+            margin={"l": 16, "t": 8},
+            showlegend=False,
+            xaxis={"title": {"text": unit_label}, "gridcolor": "#e2e8f0", "tickformat": ",~f"},
+            yaxis={"automargin": True, "autorange": "reversed", "rangemode": "normal"},
+        ),
+    }

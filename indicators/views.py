@@ -124,11 +124,10 @@ def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpR
         "written": PeriodReport.objects.filter(unit=unit, year=period.year, period=period.key)
         .select_related("updated_by")
         .first(),
-        "children_table": _children_table(request, children, period),
+        **_children(request, children, period),
         "legend": status_legend(),
         "export_url": optional_url("period-export", unit.code, period.year, period.key),
         **_approval(unit, period),
-        "ancestors": _visible_ancestors(request.user, unit),
     }
     return render(request, "indicators/period_summary.html", ctx)
 
@@ -163,7 +162,6 @@ def indicator_detail(
         "legend": status_legend(),
         "history": figure_history(unit, indicator, period.year),
         **_approval(unit, period),
-        "ancestors": _visible_ancestors(request.user, unit),
     }
     return render(request, "indicators/indicator_detail.html", ctx)
 
@@ -222,7 +220,7 @@ def _navigation(user, unit: Unit, period: Period, indicator: Indicator | None = 
         "unit": unit,
         "period": period,
         "period_label": capfirst(period.label()),
-        "ancestors": [a for a in selectors.ancestors(unit) if access.can(user, "view", a)],
+        "ancestors": _visible_ancestors(user, unit),
         "children": selectors.child_units(unit),
         "quick_periods": quick,
         "period_groups": [
@@ -341,15 +339,40 @@ def _completion_chart(rows: list[IndicatorRow], period: Period) -> dict | None:
     }
 
 
-def _children_table(request, children: list[Unit], period: Period):
+def _children(request, children: list[Unit], period: Period) -> dict:
+    """The child units compared: a sortable table and a chart of one main indicator."""
     if not children:
-        return None
-    table = child_table(
-        selectors.summaries(units=children, period=period), children=children, period=period
-    )
+        return {"children_table": None, "children_chart": None}
+    summaries = selectors.summaries(units=children, period=period)
+    table = child_table(summaries, children=children, period=period)
     if table is not None:
         RequestConfig(request, paginate=False).configure(table)
-    return table
+    return {"children_table": table, "children_chart": _children_chart(summaries, children)}
+
+
+def _children_chart(summaries: dict[int, list[IndicatorRow]], children: list[Unit]):
+    """The main indicator that most children have a figure of (catalogue order breaks ties)."""
+    counts: dict[int, int] = {}
+    indicators: dict[int, Indicator] = {}
+    for rows in summaries.values():
+        for row in rows:
+            if row.indicator.is_main and row.actual is not None:
+                counts[row.indicator.id] = counts.get(row.indicator.id, 0) + 1
+                indicators[row.indicator.id] = row.indicator
+    if not counts:
+        return None
+    indicator = min(
+        indicators.values(),
+        key=lambda i: (-counts[i.id], i.area.order, i.order, i.code),
+    )
+    pairs = [
+        (child.display_name, _row_of(summaries.get(child.id, []), indicator)) for child in children
+    ]
+    return {
+        "id": "chart-children",
+        "title": _("%(name)s: các đơn vị cấp dưới") % {"name": indicator.display_short_name},
+        "figure": charts.children_chart(indicator=indicator, children=pairs),
+    }
 
 
 def _visible_ancestors(user, unit: Unit) -> list[Unit]:

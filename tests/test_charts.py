@@ -224,3 +224,28 @@ def test_rate_months_chart_follows_each_year_and_the_target():
     assert goal["y"] == [60.0, 60.0]
     assert figure["layout"]["separators"] == ".,"
     assert_plotly_accepts(figure)
+
+
+def test_children_chart_ranks_the_children_with_a_figure():
+    poor = Indicator(
+        id=4, code="ngheo", name="Hộ nghèo", kind="level", unit="hộ", direction="down", area=AREA
+    )
+    rows = {
+        "Tổ 1": row(poor, "5", targets=[target("ward", "4", "125")]),
+        "Tổ 2": row(poor, "7"),
+        "Tổ 3": None,
+    }
+
+    with translation.override("vi"):
+        figure = charts.children_chart(indicator=poor, children=list(rows.items()))
+
+    (bars,) = figure["data"]
+    assert bars["y"] == ["Tổ 2", "Tổ 1"]
+    assert bars["x"] == [7.0, 5.0]
+    assert bars["text"] == ["7 hộ", "5 hộ"]
+    # Tổ 1 holds 5 poor households against a cap of 4: behind; Tổ 2 has no target.
+    assert bars["marker"]["color"] == [
+        charts.STATUS_COLOURS["none"],
+        charts.STATUS_COLOURS["behind"],
+    ]
+    assert_plotly_accepts(figure)

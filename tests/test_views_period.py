@@ -340,3 +340,16 @@ def test_a_ward_viewer_gets_no_link_to_the_city_above(demo, client, grant):
     assert 'href="/units/quang-ngai/2023/9m/"' not in page
     assert 'href="/units/chanh-lo-to-1/2023/9m/"' in page
     assert client.get("/units/quang-ngai/2023/9m/").status_code == 404
+
+
+def test_children_chart_ranks_the_groups_by_the_most_reported_main_indicator(summary_page):
+    data = re.search(
+        r'<script id="chart-children-data" type="application/json">(.*?)</script>',
+        summary_page,
+        re.S,
+    ).group(1)
+    (bars,) = json.loads(data)["data"]
+
+    # Poor households in September 2023, largest first (ties keep the groups' order).
+    assert bars["x"] == [7, 7, 6, 5, 4, 4, 3, 2]
+    assert bars["y"] == [f"Tổ dân phố {n}" for n in (3, 7, 5, 1, 2, 6, 4, 8)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import DESKTOP, PHONE
+from .conftest import ARTIFACTS, DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +23,9 @@ def test_summary_page_draws_every_chart_with_plotly_and_nothing_else_is_fetched(
 
     drawn = browser.wait_for_charts()
 
-    # Completion, the budget's cumulative and monthly charts, the e-government rates.
-    assert drawn == 4
+    # Completion, the budget's cumulative and monthly charts, the e-government rates, the
+    # residential groups compared.
+    assert drawn == 5
     assert page.locator("[data-drawn] svg.main-svg").count() >= drawn
     assert page.locator("#chart-cumulative-thu-ngan-sach .scatterlayer .trace").count() == 4
     assert page.locator("#chart-rates-chinh-quyen-dien-tu .barlayer .point").count() == 12
@@ -133,6 +134,5 @@ def test_print_layout_hides_navigation(visit):
     assert not page.locator(".site-header").is_visible()
     assert not page.locator("[data-copy]").is_visible()
     assert page.locator(".summary-table").first.is_visible()
-    page.pdf(
-        path=str(browser.screenshot("period-summary-desktop").with_suffix(".pdf")), format="A4"
-    )
+    browser.screenshot("period-summary-print")
+    page.pdf(path=str(ARTIFACTS / "period-summary-a4.pdf"), format="A4")
