@@ -119,4 +119,6 @@ def parse_number(text: str, *, dots_group_thousands: bool = False) -> Decimal:
     try:
         return Decimal(canonical)
     except InvalidOperation:  # pragma: no cover - the patterns admit only digits
-        raise NumberFormatError(_('"%(text)s" không phải là số.') % {"text": text.strip()}) from None
+        raise NumberFormatError(
+            _('"%(text)s" không phải là số.') % {"text": text.strip()}
+        ) from None

@@ -218,7 +218,9 @@ def completion_status(
         return "none"
     expected = target
     if indicator.kind == Indicator.Kind.SUM:
-        expected = target * Decimal(period.expected_share.numerator) / period.expected_share.denominator
+        expected = (
+            target * Decimal(period.expected_share.numerator) / period.expected_share.denominator
+        )
     if indicator.direction == Indicator.Direction.DOWN:
         if actual <= expected:
             return "good"
@@ -380,9 +382,7 @@ class MonthPoint:
 def monthly_series(*, unit: Unit, indicator: Indicator, year: int) -> list[MonthPoint]:
     """Twelve points of ``indicator`` for ``unit`` (with everything under it) in ``year``."""
     members = subtree_ids(unit)
-    figures = list(
-        Figure.objects.filter(unit_id__in=list(members), indicator=indicator, year=year)
-    )
+    figures = list(Figure.objects.filter(unit_id__in=list(members), indicator=indicator, year=year))
     points = []
     for month in range(1, 13):
         in_month = [f for f in figures if f.month == month]

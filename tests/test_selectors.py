@@ -13,8 +13,8 @@ from indicators.selectors import (
     monthly_series,
     percent_of,
     period_summary,
-    summaries,
     subtree_ids,
+    summaries,
 )
 
 D = Decimal
