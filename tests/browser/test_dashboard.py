@@ -37,6 +37,19 @@ def test_summary_page_draws_every_chart_with_plotly_and_nothing_else_is_fetched(
     assert browser.console_errors == []
 
 
+def test_hovering_a_chart_point_shows_the_exact_amount_in_vietnamese_form(visit):
+    browser = visit()
+    page = browser.open(NINE_MONTHS)
+    browser.wait_for_charts()
+
+    page.evaluate(
+        "Plotly.Fx.hover('chart-cumulative-thu-ngan-sach', [{curveNumber: 0, pointNumber: 8}])"
+    )
+
+    hover = page.locator("#chart-cumulative-thu-ngan-sach .hoverlayer").text_content()
+    assert "T9: 6.021.447.000 đồng (ước)" in hover
+
+
 def test_switching_period_with_a_pill_and_with_the_selects(visit):
     browser = visit()
     page = browser.open(NINE_MONTHS)
