@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from indicators.demo import load_catalogue, load_demo
 from indicators.models import Area, Authority, Indicator, Unit
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in Vietnamese: a request that switched language must not leak into
+    the next test's plain function calls (Django keeps the active language per thread)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture
