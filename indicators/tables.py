@@ -64,6 +64,10 @@ class IndicatorColumn(tables.Column):
                 _("Có số ước thực hiện"),
                 _("ước"),
             )
+        if record.get("not_aggregable"):
+            estimate = format_html(
+                ' <span class="note">{}</span>', _("không cộng được từ đơn vị cấp dưới")
+            )
         return format_html(
             '<span class="status-dot status-{}" title="{}"></span><a href="{}">{}</a>{}',
             record["status"],
@@ -106,6 +110,7 @@ def summary_table(
             indicator_obj=row.indicator,
             status=row.status,
             is_estimate=row.is_estimate,
+            not_aggregable=row.current.not_aggregable,
             url=reverse(
                 "indicator-detail",
                 args=[unit.code, period.year, period.key, row.indicator.code],

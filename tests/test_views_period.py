@@ -353,3 +353,13 @@ def test_children_chart_ranks_the_groups_by_the_most_reported_main_indicator(sum
     # Poor households in September 2023, largest first (ties keep the groups' order).
     assert bars["x"] == [7, 7, 6, 5, 4, 4, 3, 2]
     assert bars["y"] == [f"Tổ dân phố {n}" for n in (3, 7, 5, 1, 2, 6, 4, 8)]
+
+
+def test_the_city_table_says_why_a_reported_rate_is_missing(demo, staff_client):
+    page = text_of(staff_client.get("/units/quang-ngai/2023/9m/"))
+
+    row = re.search(r"/indicators/dvc-truc-tuyen/.*?</tr>", page, re.S).group(0)
+    assert "không cộng được từ đơn vị cấp dưới" in row
+    assert "không cộng được" not in re.search(
+        r"/indicators/ho-so-dung-han/.*?</tr>", page, re.S
+    ).group(0)
