@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -126,7 +126,8 @@ def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpR
         .first(),
         **_children(request, children, period),
         "legend": status_legend(),
-        "export_url": optional_url("period-export", unit.code, period.year, period.key),
+        "export_url": reverse("period-export", args=[unit.code, period.year, period.key]),
+        "data_url": reverse("period-data", args=[unit.code, period.year, period.key]),
         **_approval(unit, period),
     }
     return render(request, "indicators/period_summary.html", ctx)
@@ -178,14 +179,6 @@ def _switch(request, year: int, period_key: str, view: str, unit_code: str, *res
 
 
 # --- Pieces of the pages --------------------------------------------------------------------
-
-
-def optional_url(name: str, *args) -> str | None:
-    """The URL, or None while no view of that name exists (the Excel export, for one)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
 
 
 def _navigation(user, unit: Unit, period: Period, indicator: Indicator | None = None) -> dict:

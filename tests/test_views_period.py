@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from indicators.models import Figure, Indicator, PeriodReport, Unit
-from indicators.views import latest_period, optional_url
+from indicators.views import latest_period
 
 SEED_BUDGET_SENTENCE = (
     "Tổng thu ngân sách nhà nước 9 tháng đầu năm ước đạt 6.021.447.000 đồng/6.945.000.000 đồng, "
@@ -317,18 +317,9 @@ def test_a_period_without_data_says_so(demo, staff_client):
     assert "Chưa có số liệu cho kỳ này" in page
 
 
-def test_optional_url_is_none_for_a_view_that_does_not_exist():
-    assert optional_url("no-such-view", "chanh-lo", 2023, "9m") is None
-    assert optional_url("period-summary", "chanh-lo", 2023, "9m") == NINE_MONTHS_URL
-
-
-def test_export_button_points_at_the_period_export_when_it_exists(summary_page):
-    export = optional_url("period-export", "chanh-lo", 2023, "9m")
-    if export is None:
-        assert "data-export" not in summary_page
-    else:
-        assert export == "/units/chanh-lo/2023/9m/export.xlsx"
-        assert f'href="{export}" data-export' in summary_page
+def test_the_page_links_to_its_report_workbook_and_its_data_workbook(summary_page):
+    assert 'href="/units/chanh-lo/2023/9m/export.xlsx" data-export' in summary_page
+    assert 'href="/units/chanh-lo/2023/9m/data.xlsx" data-export-data' in summary_page
 
 
 def test_a_ward_viewer_gets_no_link_to_the_city_above(demo, client, grant):

@@ -1,62 +1,60 @@
-"""The English catalogue: every Vietnamese msgid translated and compiled into the .mo file."""
+"""The English catalogue: every string of the project extracted, translated and compiled."""
 
 from __future__ import annotations
 
-import ast
 import gettext
-import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import polib
+import pytest
 from django.conf import settings
 
-CATALOGUE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
+ROOT = Path(settings.BASE_DIR)
+CATALOGUE = ROOT / "locale" / "en" / "LC_MESSAGES"
 
 
-def po_entries(path: Path) -> list[dict[str, str]]:
-    """(msgctxt, msgid, msgid_plural, msgstr…) of each entry of a .po file, strings joined."""
-    entries, current, key = [], {}, None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            if current:
-                entries.append(current)
-            current, key = {}, None
-            continue
-        if line.startswith("#"):
-            if line.startswith("#,"):
-                current["flags"] = line
-            continue
-        match = re.match(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d\])?) (\".*\")$", line)
-        if match:
-            key = match.group(1)
-            current[key] = ast.literal_eval(match.group(2))
-        else:
-            current[key] += ast.literal_eval(line)
-    if current:
-        entries.append(current)
-    return [entry for entry in entries if entry.get("msgid")]
+def committed_entries() -> list[polib.POEntry]:
+    return [entry for entry in polib.pofile(str(CATALOGUE / "django.po")) if not entry.obsolete]
 
 
 def test_every_msgid_has_an_english_translation():
-    entries = po_entries(CATALOGUE / "django.po")
+    entries = committed_entries()
 
     assert len(entries) > 400
-    untranslated = [
-        entry["msgid"]
-        for entry in entries
-        if not (entry.get("msgstr") or entry.get("msgstr[0]") and entry.get("msgstr[1]"))
-    ]
-    assert untranslated == []
-    assert [e["msgid"] for e in entries if "fuzzy" in e.get("flags", "")] == []
+    assert [e.msgid for e in entries if not e.translated()] == []
+    assert [e.msgid for e in entries if e.fuzzy] == []
 
 
 def test_the_compiled_catalogue_holds_every_translation():
     with (CATALOGUE / "django.mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
 
-    for entry in po_entries(CATALOGUE / "django.po"):
-        if "msgid_plural" in entry:
-            assert compiled.ngettext(entry["msgid"], entry["msgid_plural"], 2) == entry["msgstr[1]"]
-        elif "msgctxt" in entry:
-            assert compiled.pgettext(entry["msgctxt"], entry["msgid"]) == entry["msgstr"]
+    for entry in committed_entries():
+        if entry.msgid_plural:
+            assert compiled.ngettext(entry.msgid, entry.msgid_plural, 2) == entry.msgstr_plural[1]
+        elif entry.msgctxt:
+            assert compiled.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr
         else:
-            assert compiled.gettext(entry["msgid"]) == entry["msgstr"], entry["msgid"]
+            assert compiled.gettext(entry.msgid) == entry.msgstr, entry.msgid
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")
+def test_no_string_of_the_code_is_missing_from_the_catalogue(tmp_path):
+    """Extract the strings afresh (as `make messages` does) in a copy of the project."""
+    for name in ("indicators", "templates", "ward_report"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "manage.py", tmp_path)
+    (tmp_path / "locale").mkdir()
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "en", "--no-wrap"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+    fresh = polib.pofile(str(tmp_path / "locale" / "en" / "LC_MESSAGES" / "django.po"))
+    committed = {(e.msgctxt, e.msgid) for e in committed_entries()}
+    missing = [e.msgid for e in fresh if (e.msgctxt, e.msgid) not in committed]
+    assert missing == [], "run `make messages` and translate these"
