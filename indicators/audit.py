@@ -62,7 +62,7 @@ class FigureChange:
     after: FigureSnapshot | None  # None when the figure was deleted
     changed_by: str  # the user's name, "" when unknown (a script)
     changed_at: datetime
-    source: str  # "form", "admin", "import: <file>", "demo: …"
+    source: str  # "form", "admin", "import: <file>", "dữ liệu mẫu: …"
 
     @property
     def kind_label(self) -> str:

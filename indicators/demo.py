@@ -65,8 +65,30 @@ class DemoCounts:
     figures: int
 
 
+SOURCES = {  # how each figure's origin reads in the app (figure lists, history)
+    "seed": "dữ liệu mẫu: số liệu của báo cáo 9 tháng 2023",
+    "illustrative": "dữ liệu mẫu: minh họa",
+    "illustrative split of the seed's 9-month total": (
+        "dữ liệu mẫu: minh họa, chia theo tháng tổng 9 tháng của báo cáo"
+    ),
+}
+
+
 def _amount(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
+
+
+def _sync(model, lookup: dict, values: dict):
+    """Create or update the row found by ``lookup``; leave it untouched when nothing differs,
+    so that loading the demo again writes nothing and adds nothing to the audit trail."""
+    row = model.objects.filter(**lookup).first()
+    if row is None:
+        return model.objects.create(**lookup, **values)
+    if any(getattr(row, field) != value for field, value in values.items()):
+        for field, value in values.items():
+            setattr(row, field, value)
+        row.save()
+    return row
 
 
 @transaction.atomic
@@ -75,14 +97,13 @@ def load_demo(path: Path = DEMO_FILE) -> DemoCounts:
     load_catalogue()
     demo = json.loads(path.read_text(encoding="utf-8"))
     for row in demo["authorities"]:
-        Authority.objects.update_or_create(
-            code=row["code"], defaults={k: v for k, v in row.items() if k != "code"}
-        )
+        _sync(Authority, {"code": row["code"]}, {k: v for k, v in row.items() if k != "code"})
     units: dict[str, Unit] = {}
     for row in demo["units"]:  # parents come before their children in the file
-        units[row["code"]], _ = Unit.objects.update_or_create(
-            code=row["code"],
-            defaults={
+        units[row["code"]] = _sync(
+            Unit,
+            {"code": row["code"]},
+            {
                 "name": row["name"],
                 "name_en": row["name_en"],
                 "level": row["level"],
@@ -93,33 +114,38 @@ def load_demo(path: Path = DEMO_FILE) -> DemoCounts:
     indicators = {i.code: i for i in Indicator.objects.all()}
     authorities = {a.code: a for a in Authority.objects.all()}
     for row in demo["targets"]:
-        Target.objects.update_or_create(
-            unit=units[row["unit"]],
-            indicator=indicators[row["indicator"]],
-            year=row["year"],
-            authority=authorities[row["authority"]],
-            defaults={"value": Decimal(row["value"]), "basis": row["basis"]},
+        _sync(
+            Target,
+            {
+                "unit": units[row["unit"]],
+                "indicator": indicators[row["indicator"]],
+                "year": row["year"],
+                "authority": authorities[row["authority"]],
+            },
+            {"value": Decimal(row["value"]), "basis": row["basis"]},
         )
     for row in demo["figures"]:
-        Figure.objects.update_or_create(
-            unit=units[row["unit"]],
-            indicator=indicators[row["indicator"]],
-            year=row["year"],
-            month=row["month"],
-            defaults={
+        _sync(
+            Figure,
+            {
+                "unit": units[row["unit"]],
+                "indicator": indicators[row["indicator"]],
+                "year": row["year"],
+                "month": row["month"],
+            },
+            {
                 "value": _amount(row.get("value")),
                 "numerator": _amount(row.get("numerator")),
                 "denominator": _amount(row.get("denominator")),
                 "status": row["status"],
-                "source": f"demo: {row['source']}",
+                "source": SOURCES[row["source"]],
             },
         )
     for row in demo["reports"]:
-        PeriodReport.objects.update_or_create(
-            unit=units[row["unit"]],
-            year=row["year"],
-            period=row["period"],
-            defaults={k: row[k] for k in ("results", "shortcomings", "tasks")},
+        _sync(
+            PeriodReport,
+            {"unit": units[row["unit"]], "year": row["year"], "period": row["period"]},
+            {k: row[k] for k in ("results", "shortcomings", "tasks")},
         )
     return DemoCounts(
         units=len(demo["units"]), targets=len(demo["targets"]), figures=len(demo["figures"])

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from indicators.demo import SOURCES
 from indicators.models import Area, Authority, Figure, Indicator, PeriodReport, Target, Unit
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "chanh-lo-2023-9-thang.txt"
@@ -25,12 +26,17 @@ def test_demo_builds_city_ward_and_eight_groups(demo):
     assert {g.level for g in groups} == {"group"}
 
 
-def test_loading_the_demo_twice_duplicates_nothing(db):
+def test_loading_the_demo_twice_duplicates_nothing_not_even_history(db):
     call_command("load_demo")
     first = counts()
-    Figure.objects.filter(indicator__code="thu-ngan-sach", year=2023, month=1).update(value=1)
     call_command("load_demo")
     assert counts() == first
+
+
+def test_loading_the_demo_again_restores_a_changed_demo_figure(db):
+    call_command("load_demo")
+    Figure.objects.filter(indicator__code="thu-ngan-sach", year=2023, month=1).update(value=1)
+    call_command("load_demo")
     assert Figure.objects.get(
         unit__code="chanh-lo", indicator__code="thu-ngan-sach", year=2023, month=1
     ).value == Decimal("812350000")
@@ -38,9 +44,9 @@ def test_loading_the_demo_twice_duplicates_nothing(db):
 
 def test_demo_marks_every_figure_as_seed_or_illustrative(demo):
     sources = set(Figure.objects.values_list("source", flat=True))
-    assert sources and all(s == "demo: seed" or "illustrative" in s for s in sources)
+    assert sources == set(SOURCES.values())
     # The seed's own numbers are the 9-month revenue total and September's five rates.
-    seed_rates = Figure.objects.filter(source="demo: seed")
+    seed_rates = Figure.objects.filter(source=SOURCES["seed"])
     assert sorted(seed_rates.values_list("value", flat=True)) == sorted(
         Decimal(v) for v in ("64.10", "13.66", "58.5", "89.9", "100")
     )
