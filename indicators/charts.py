@@ -185,10 +185,7 @@ def monthly_bars_chart(
     divisor, unit_label = axis_scale(indicator)
     labels = month_labels()
     data = []
-    for points, label_year, colour in (
-        (last_year, year - 1, LAST_YEAR),
-        (this_year, year, THIS_YEAR),
-    ):
+    for points, label_year, colour in _two_years(this_year, last_year, year):
         data.append(
             {
                 "type": "bar",
@@ -391,10 +388,7 @@ def rate_months_chart(
     """A percentage indicator month by month, this year against last year and its targets."""
     labels = month_labels()
     data = []
-    for points, label_year, colour in (
-        (last_year, year - 1, LAST_YEAR),
-        (this_year, year, THIS_YEAR),
-    ):
+    for points, label_year, colour in _two_years(this_year, last_year, year):
         with_data = [p for p in points if p.month_value.actual is not None]
         data.append(
             {
