@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from .models import Indicator
 from .numbers import format_percent, format_value
 from .periods import parse_period
-from .selectors import IndicatorRow, MonthPoint, TargetResult
+from .selectors import IndicatorRow, MonthPoint, TargetResult, pro_rata
 
 # Colours: this year, last year, the targets (one per authority), the pro-rata path.
 THIS_YEAR = "#1d4ed8"
@@ -147,7 +147,7 @@ def cumulative_chart(
     if targets:
         first = targets[0]
         # The annual flow spread evenly over the months.
-        path = [first.value * _share(month) for month in range(1, 13)]
+        path = [pro_rata(first.value, parse_period(f"ytd{m}", year)) for m in range(1, 13)]
         data.append(
             {
                 "type": "scatter",
@@ -167,11 +167,6 @@ def cumulative_chart(
             xaxis={"categoryorder": "array", "categoryarray": labels},
         ),
     }
-
-
-def _share(month: int) -> Decimal:
-    share = parse_period(f"ytd{month}", 2000).expected_share
-    return Decimal(share.numerator) / Decimal(share.denominator)
 
 
 def monthly_bars_chart(

@@ -201,6 +201,13 @@ class IndicatorRow:
         )
 
 
+def pro_rata(annual: Decimal, period: Period) -> Decimal:
+    """Where an annual flow should stand at the end of ``period`` if it accrued evenly:
+    ``annual`` × ``period.expected_share`` (9 months of 12 000 → 9 000; of 100 % → 75 %)."""
+    share = period.expected_share
+    return annual * Decimal(share.numerator) / share.denominator
+
+
 WATCH_MARGIN = Decimal("0.9")  # within 90 % of where it should be: keep an eye on it
 
 
@@ -218,9 +225,7 @@ def completion_status(
         return "none"
     expected = target
     if indicator.kind == Indicator.Kind.SUM:
-        expected = (
-            target * Decimal(period.expected_share.numerator) / period.expected_share.denominator
-        )
+        expected = pro_rata(target, period)
     if indicator.direction == Indicator.Direction.DOWN:
         if actual <= expected:
             return "good"

@@ -322,12 +322,11 @@ def _completion_chart(rows: list[IndicatorRow], period: Period) -> dict | None:
     flows = [r for r in rows if r.indicator.kind == Indicator.Kind.SUM and r.targets and r.actual]
     if not flows:
         return None
-    share = period.expected_share
     return {
         "id": "chart-completion",
         "title": _("Tiến độ thực hiện chỉ tiêu năm"),
         "figure": charts.completion_chart(
-            rows=flows, expected_percent=selectors.HUNDRED * share.numerator / share.denominator
+            rows=flows, expected_percent=selectors.pro_rata(selectors.HUNDRED, period)
         ),
     }
 

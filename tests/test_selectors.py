@@ -13,6 +13,7 @@ from indicators.selectors import (
     monthly_series,
     percent_of,
     period_summary,
+    pro_rata,
     subtree_ids,
     summaries,
 )
@@ -298,6 +299,14 @@ def test_yoy_is_none_without_last_year(ward, make_indicator):
     assert row.previous.actual is None
     assert row.yoy_percent is None
     assert row.change_percent is None
+
+
+def test_pro_rata_is_the_annual_figure_times_the_months_over_twelve():
+    assert pro_rata(D(12000), parse_period("9m", 2023)) == D(9000)
+    assert pro_rata(D(100), parse_period("q3", 2023)) == D(25)
+    assert pro_rata(D(100), parse_period("9m", 2023)) == D(75)
+    assert pro_rata(D(7), parse_period("m1", 2023)) == D(7) / D(12)
+    assert pro_rata(D(7), parse_period("y", 2023)) == D(7)
 
 
 def test_status_compares_a_flow_with_the_pro_rata_mark(make_indicator):
