@@ -17,7 +17,7 @@ from .columns import Column, authorities_of, summary_columns
 from .models import Indicator, Unit
 from .numbers import format_number, format_percent, format_value
 from .periods import Period
-from .selectors import IndicatorRow
+from .selectors import IndicatorRow, percent_of
 
 TABLE_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
@@ -278,7 +278,7 @@ class FigureTable(tables.Table):
             return _("%(numerator)s/%(denominator)s (%(rate)s)") % {
                 "numerator": format_number(record.numerator),
                 "denominator": format_number(record.denominator),
-                "rate": format_percent(record.rate),
+                "rate": format_percent(percent_of(record.numerator, record.denominator)),
             }
         return format_value(record.value, is_percentage=record.indicator.is_percentage)
 
