@@ -386,8 +386,31 @@ class MonthPoint:
 
 def monthly_series(*, unit: Unit, indicator: Indicator, year: int) -> list[MonthPoint]:
     """Twelve points of ``indicator`` for ``unit`` (with everything under it) in ``year``."""
+    return monthly_series_of(unit=unit, indicators=[indicator], years=[year])[(indicator.id, year)]
+
+
+def monthly_series_of(
+    *, unit: Unit, indicators: Iterable[Indicator], years: Iterable[int]
+) -> dict[tuple[int, int], list[MonthPoint]]:
+    """:func:`monthly_series` of each indicator in each year, keyed by (indicator id, year).
+
+    Two queries, whatever the number of indicators and years.
+    """
+    indicators, years = list(indicators), list(years)
     members = subtree_ids(unit)
-    figures = list(Figure.objects.filter(unit_id__in=list(members), indicator=indicator, year=year))
+    figures: dict[tuple[int, int], list[Figure]] = defaultdict(list)
+    for figure in Figure.objects.filter(
+        unit_id__in=list(members), indicator__in=indicators, year__in=years
+    ):
+        figures[(figure.indicator_id, figure.year)].append(figure)
+    return {
+        (indicator.id, year): _month_points(unit, indicator, figures[(indicator.id, year)])
+        for indicator in indicators
+        for year in years
+    }
+
+
+def _month_points(unit: Unit, indicator: Indicator, figures: list[Figure]) -> list[MonthPoint]:
     points = []
     for month in range(1, 13):
         in_month = [f for f in figures if f.month == month]

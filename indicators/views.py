@@ -113,9 +113,9 @@ def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpR
     if missing:
         return missing
     rows = selectors.period_summary(unit=unit, period=period)
-    children = selectors.child_units(unit)
+    navigation = _navigation(request.user, unit, period)
     ctx = {
-        **_navigation(request.user, unit, period),
+        **navigation,
         "rows": rows,
         "highlights": [row for row in rows if row.indicator.is_main and row.actual is not None],
         "areas": _area_sections(request, rows, unit=unit, period=period),
@@ -124,7 +124,7 @@ def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpR
         "written": PeriodReport.objects.filter(unit=unit, year=period.year, period=period.key)
         .select_related("updated_by")
         .first(),
-        **_children(request, children, period),
+        **_children(request, navigation["children"], period),
         "legend": status_legend(),
         "export_url": reverse("period-export", args=[unit.code, period.year, period.key]),
         "data_url": reverse("period-data", args=[unit.code, period.year, period.key]),
@@ -147,8 +147,11 @@ def indicator_detail(
         message = _("Không có chỉ tiêu có mã “%(code)s”.") % {"code": indicator_code}
         return not_found(request, message)
     row = _row_of(selectors.period_summary(unit=unit, period=period), indicator)
-    this_year = selectors.monthly_series(unit=unit, indicator=indicator, year=period.year)
-    last_year = selectors.monthly_series(unit=unit, indicator=indicator, year=period.year - 1)
+    series = selectors.monthly_series_of(
+        unit=unit, indicators=[indicator], years=[period.year, period.year - 1]
+    )
+    this_year = series[(indicator.id, period.year)]
+    last_year = series[(indicator.id, period.year - 1)]
     figures = FigureTable(_figures(unit, indicator, period.year), prefix="figures-")
     RequestConfig(request, paginate={"per_page": 24}).configure(figures)
     ctx = {
@@ -230,6 +233,7 @@ def _navigation(user, unit: Unit, period: Period, indicator: Indicator | None = 
 
 def _area_sections(request, rows: list[IndicatorRow], *, unit: Unit, period: Period) -> list:
     sections = []
+    series = _flow_series(rows, unit=unit, period=period)
     by_area: dict[int, list[IndicatorRow]] = {}
     for row in rows:
         by_area.setdefault(row.indicator.area_id, []).append(row)
@@ -241,22 +245,33 @@ def _area_sections(request, rows: list[IndicatorRow], *, unit: Unit, period: Per
             {
                 "area": area,
                 "table": table,
-                "charts": _area_charts(area_rows, unit=unit, period=period),
+                "charts": _area_charts(area_rows, series, period=period),
             }
         )
     return sections
 
 
-def _area_charts(rows: list[IndicatorRow], *, unit: Unit, period: Period) -> list[dict]:
+def _flow_series(rows: list[IndicatorRow], *, unit: Unit, period: Period) -> dict:
+    """Monthly series, this year and last, of the flows that have a target and a figure."""
+    flows = [
+        r.indicator
+        for r in rows
+        if r.indicator.kind == Indicator.Kind.SUM and r.targets and r.actual is not None
+    ]
+    if not flows:
+        return {}
+    years = [period.year, period.year - 1]
+    return selectors.monthly_series_of(unit=unit, indicators=flows, years=years)
+
+
+def _area_charts(rows: list[IndicatorRow], series: dict, *, period: Period) -> list[dict]:
     """The flow indicators' monthly charts, then the area's rates against their targets."""
     found = []
     for row in rows:
-        if row.indicator.kind != Indicator.Kind.SUM or not row.targets or row.actual is None:
+        if (row.indicator.id, period.year) not in series:
             continue
-        this_year = selectors.monthly_series(unit=unit, indicator=row.indicator, year=period.year)
-        last_year = selectors.monthly_series(
-            unit=unit, indicator=row.indicator, year=period.year - 1
-        )
+        this_year = series[(row.indicator.id, period.year)]
+        last_year = series[(row.indicator.id, period.year - 1)]
         found += _flow_charts(row.indicator, row, this_year, last_year, period.year)
     rates = [r for r in rows if r.indicator.is_percentage and r.actual is not None]
     if len(rates) > 1:  # a single rate reads better in its table row than as one bar

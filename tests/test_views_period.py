@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from indicators.models import Figure, Indicator, PeriodReport, Unit
+from indicators.models import Authority, Figure, Indicator, PeriodReport, Target, Unit
 from indicators.views import latest_period
 
 SEED_BUDGET_SENTENCE = (
@@ -170,6 +170,23 @@ def test_child_comparison_takes_the_same_queries_for_more_children(demo, staff_c
         response = staff_client.get(NINE_MONTHS_URL)
 
     assert "Tổ dân phố 13" in text_of(response)
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_flow_charts_take_the_same_queries_for_more_flow_indicators(demo, staff_client):
+    """Each flow with a target gets its charts; their monthly series are read all at once."""
+    with CaptureQueriesContext(connection) as few:
+        before = text_of(staff_client.get(NINE_MONTHS_URL))
+    assert 'id="chart-cumulative-lan-chiem-via-he-data"' not in before
+    encroachment = Indicator.objects.get(code="lan-chiem-via-he")
+    Target.objects.create(
+        unit=demo, indicator=encroachment, year=2023, authority=Authority.objects.first(), value=40
+    )
+    with CaptureQueriesContext(connection) as many:
+        response = staff_client.get(NINE_MONTHS_URL)
+
+    assert 'id="chart-cumulative-lan-chiem-via-he-data"' in text_of(response)
+    assert 'id="chart-cumulative-thu-ngan-sach-data"' in text_of(response)
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
