@@ -263,7 +263,7 @@ def save_month(
             if figure is not None:
                 # The deletion's history row records who deleted it and from where.
                 figure.entered_by, figure.source = user, source
-                _audit(figure, user, source)
+                stamp_history(figure, user, source)
                 figure.delete()
                 deleted += 1
             continue
@@ -285,15 +285,15 @@ def save_month(
                 source=source,
                 **new_values,
             )
-            _audit(figure, user, source)
+            stamp_history(figure, user, source)
             figure.save()
             created += 1
-        elif any(_differs(getattr(figure, k), v) for k, v in new_values.items()):
+        elif any(getattr(figure, k) != v for k, v in new_values.items()):
             for key, value in new_values.items():
                 setattr(figure, key, value)
             figure.entered_by = user
             figure.source = source
-            _audit(figure, user, source)
+            stamp_history(figure, user, source)
             figure.save()
             updated += 1
         else:
@@ -301,17 +301,11 @@ def save_month(
     return SaveResult(created=created, updated=updated, deleted=deleted, unchanged=unchanged)
 
 
-def _audit(row, user, source: str) -> None:
+def stamp_history(row, user, source: str) -> None:
     """Tell django-simple-history who is writing ``row`` and from where."""
     if user is not None:
         row._history_user = user
     row._change_reason = source
-
-
-def _differs(old, new) -> bool:
-    if isinstance(old, Decimal) and isinstance(new, Decimal):
-        return old.compare(new) != 0
-    return old != new
 
 
 # --- Approval -----------------------------------------------------------------------------
@@ -348,7 +342,7 @@ def _move_month(
     if row is None:
         row = MonthApproval(unit=unit, year=year, month=month)
     row.status, row.changed_by, row.reason = to, user, reason
-    _audit(row, user, source)
+    stamp_history(row, user, source)
     row.save()
     return row
 

@@ -40,7 +40,7 @@ from simple_history.utils import bulk_create_with_history
 from . import access, approval
 from .models import Area, Authority, Figure, Indicator, Target, Unit
 from .numbers import NumberFormatError, parse_number
-from .services import validate_figure, validate_target
+from .services import stamp_history, validate_figure, validate_target
 
 # Limits that keep a hostile or mistaken upload from exhausting the server.
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the .xlsx file itself
@@ -841,16 +841,10 @@ def _check_unit_tree(plan: ImportPlan, db_units: dict[str, str | None], errors) 
 # --- Comparing with the database ---------------------------------------------------------
 
 
-def _differs(old, new) -> bool:
-    if isinstance(old, Decimal) and isinstance(new, Decimal):
-        return old.compare(new) != 0
-    return old != new
-
-
 def _change(record, current, values: dict) -> Change:
     if current is None:
         return Change(record, CREATE, None)
-    if any(_differs(getattr(current, key), value) for key, value in values.items()):
+    if any(getattr(current, key) != value for key, value in values.items()):
         return Change(record, UPDATE, current)
     return Change(record, KEEP, current)
 
@@ -1070,17 +1064,10 @@ def _check_rights_and_locks(plan: ImportPlan, user, errors: list[CellError]) -> 
 # --- Writing ------------------------------------------------------------------------------
 
 
-def _audit(row, user, source: str) -> None:
-    """Tell django-simple-history (on the models that keep history) who writes, from where."""
-    if user is not None:
-        row._history_user = user
-    row._change_reason = source
-
-
 def _save(row, values: dict, user, source: str) -> None:
     for key, value in values.items():
         setattr(row, key, value)
-    _audit(row, user, source)
+    stamp_history(row, user, source)
     row.save()
 
 
