@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import Indicator
-from .numbers import format_percent, format_value
+from .numbers import format_percent
 from .periods import parse_period
+from .report_text import with_unit
 from .selectors import IndicatorRow, MonthPoint, TargetResult, pro_rata
 
 # Colours: this year, last year, the targets (one per authority), the pro-rata path.
@@ -71,9 +72,7 @@ def axis_scale(indicator: Indicator) -> tuple[Decimal, str]:
 def _hover(value: Decimal | None, indicator: Indicator) -> str:
     if value is None:
         return _("Chưa có số liệu")
-    if indicator.is_percentage:
-        return format_percent(value)
-    return f"{format_value(value, is_percentage=False)} {indicator.display_unit}"
+    return with_unit(value, indicator)
 
 
 def _layout(**overrides) -> dict:
