@@ -45,7 +45,7 @@ lint: install-test
 # One catalogue for the whole project in locale/ (msgids are Vietnamese; English is the
 # translation). Translate new msgids in locale/en/LC_MESSAGES/django.po, then commit .po and .mo.
 messages: install
-	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=test-artifacts
+	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=test-artifacts --ignore=build
 	$(PY) manage.py compilemessages -l en --ignore=.venv
 
 clean:
