@@ -58,3 +58,6 @@ def test_no_string_of_the_code_is_missing_from_the_catalogue(tmp_path):
     committed = {(e.msgctxt, e.msgid) for e in committed_entries()}
     missing = [e.msgid for e in fresh if (e.msgctxt, e.msgid) not in committed]
     assert missing == [], "run `make messages` and translate these"
+    extracted = {(e.msgctxt, e.msgid) for e in fresh}
+    stale = [msgid for context, msgid in committed if (context, msgid) not in extracted]
+    assert stale == [], "run `make messages`: the code no longer has these"
