@@ -41,6 +41,7 @@ from .services import (
     grant_role,
     reopen_month,
     save_month,
+    stamp_history,
     submit_month,
     validate_figure,
     validate_target,
@@ -99,11 +100,11 @@ class GrantScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        obj._change_reason = "admin"
+        stamp_history(obj, request.user, "admin")
         super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj):
-        obj._change_reason = "admin"
+        stamp_history(obj, request.user, "admin")
         super().delete_model(request, obj)
 
 
