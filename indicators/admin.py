@@ -22,7 +22,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import access, approval
-from .forms import MonthActionForm, MonthGrid, MonthPickerForm, refresh_versions
+from .forms import (
+    MonthActionForm,
+    MonthGrid,
+    MonthPickerForm,
+    add_figure_errors,
+    refresh_versions,
+)
 from .models import (
     Area,
     Authority,
@@ -43,7 +49,6 @@ from .services import (
     save_month,
     stamp_history,
     submit_month,
-    validate_figure,
     validate_target,
 )
 
@@ -302,13 +307,13 @@ class FigureAdminForm(forms.ModelForm):
         indicator = data.get("indicator") or getattr(self.instance, "indicator", None)
         if indicator is None or self.errors:
             return data
-        for field, message in validate_figure(
+        add_figure_errors(
+            self,
             indicator,
             value=data.get("value"),
             numerator=data.get("numerator"),
             denominator=data.get("denominator"),
-        ).items():
-            self.add_error(field if field in self.fields else None, message)
+        )
         return data
 
 

@@ -55,6 +55,15 @@ class VietnameseNumberField(forms.CharField):
         return value
 
 
+def add_figure_errors(form: forms.Form, indicator: Indicator, *, value, numerator, denominator):
+    """:func:`services.validate_figure`'s messages on ``form``: each on the field it names, or
+    on the whole form when that field is not shown (a ratio has no ``value`` field)."""
+    for field, message in validate_figure(
+        indicator, value=value, numerator=numerator, denominator=denominator
+    ).items():
+        form.add_error(field if field in form.fields else None, message)
+
+
 class MonthPickerForm(forms.Form):
     unit = forms.ModelChoiceField(
         label=_("Đơn vị"),
@@ -124,13 +133,13 @@ class FigureRowForm(forms.Form):
         entry = self.entry()
         if entry.is_blank:
             return data
-        for field, message in validate_figure(
+        add_figure_errors(
+            self,
             self.indicator,
             value=entry.value,
             numerator=entry.numerator,
             denominator=entry.denominator,
-        ).items():
-            self.add_error(field if field in self.fields else None, message)
+        )
         return data
 
     def entry(self) -> FigureEntry:
