@@ -6,15 +6,12 @@ from io import BytesIO
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.translation import gettext as _
 
-from . import access
 from .export_selectors import period_data, period_export
 from .exports import period_workbook
 from .import_template import import_workbook_file
 from .models import Unit
-from .periods import InvalidPeriod, parse_period
+from .views import unit_and_period
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,25 +29,10 @@ def xlsx_response(workbook, file_name: str) -> HttpResponse:
     return response
 
 
-def _unit_and_period(request: HttpRequest, unit_code: str, year: int, period_key: str):
-    """(unit, period, None), or (None, None, a 404 page with a Vietnamese message)."""
-    # A unit outside the user's grants is "not found", as on the pages and in the API.
-    visible = access.visible_units(request.user).select_related("parent")
-    unit = visible.filter(code=unit_code).first()
-    if unit is None:
-        message = _("Không có đơn vị có mã “%(code)s”.") % {"code": unit_code}
-        return None, None, render(request, "404.html", {"message": message}, status=404)
-    try:
-        period = parse_period(period_key, year)
-    except InvalidPeriod as error:
-        return None, None, render(request, "404.html", {"message": str(error)}, status=404)
-    return unit, period, None
-
-
 @login_required
 def period_export_xlsx(request: HttpRequest, unit_code: str, year: int, period_key: str):
     """The report workbook (consolidated when the unit has child units)."""
-    unit, period, missing = _unit_and_period(request, unit_code, year, period_key)
+    unit, period, missing = unit_and_period(request, unit_code, year, period_key)
     if missing:
         return missing
     workbook = period_workbook(period_export(unit=unit, period=period))
@@ -61,7 +43,7 @@ def period_export_xlsx(request: HttpRequest, unit_code: str, year: int, period_k
 def period_data_xlsx(request: HttpRequest, unit_code: str, year: int, period_key: str):
     """The same period in the import layout: what another installation, or this one after
     corrections, can import as is."""
-    unit, period, missing = _unit_and_period(request, unit_code, year, period_key)
+    unit, period, missing = unit_and_period(request, unit_code, year, period_key)
     if missing:
         return missing
     workbook = import_workbook_file(period_data(unit=unit, period=period).sheets)

@@ -90,7 +90,7 @@ def not_found(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "404.html", {"message": message}, status=404)
 
 
-def _unit_and_period(request, unit_code: str, year: int, period_key: str):
+def unit_and_period(request, unit_code: str, year: int, period_key: str):
     """(unit, period, None), or (None, None, a 404 response) for an unknown unit or period."""
     # A unit outside the user's grants is "not found", as in the API.
     visible = access.visible_units(request.user)
@@ -109,7 +109,7 @@ def _unit_and_period(request, unit_code: str, year: int, period_key: str):
 def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpResponse:
     if "period" in request.GET or "year" in request.GET:
         return _switch(request, year, period_key, "period-summary", unit_code)
-    unit, period, missing = _unit_and_period(request, unit_code, year, period_key)
+    unit, period, missing = unit_and_period(request, unit_code, year, period_key)
     if missing:
         return missing
     rows = selectors.period_summary(unit=unit, period=period)
@@ -139,7 +139,7 @@ def indicator_detail(
 ) -> HttpResponse:
     if "period" in request.GET or "year" in request.GET:
         return _switch(request, year, period_key, "indicator-detail", unit_code, indicator_code)
-    unit, period, missing = _unit_and_period(request, unit_code, year, period_key)
+    unit, period, missing = unit_and_period(request, unit_code, year, period_key)
     if missing:
         return missing
     indicator = Indicator.objects.select_related("area").filter(code=indicator_code).first()
