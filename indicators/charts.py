@@ -1,7 +1,7 @@
 """Plotly figures, as plain dicts, from already-computed rows. No database here.
 
 Each function returns ``{"data": [...], "layout": {...}}``, which the page hands to the browser
-through ``json_script`` and ``static/js/charts.js`` draws with the plotly.js we serve ourselves.
+through ``json_script`` and ``static/js/dashboard.js`` draws with the plotly.js we serve ourselves.
 Values are converted to floats for drawing only; every hover text is the exact figure formatted
 in Python (``indicators.numbers``), so a chart never shows a number the tables do not.
 
