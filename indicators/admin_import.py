@@ -87,6 +87,18 @@ def _ctx(request: HttpRequest, **extra) -> dict:
     }
 
 
+def _refused(request: HttpRequest, name: str, rejected: WorkbookRejected) -> HttpResponse:
+    """The upload page again, with the workbook's errors (the first ``SHOWN_ERRORS``)."""
+    ctx = _ctx(
+        request,
+        form=UploadForm(),
+        file_name=name,
+        errors=rejected.errors[:SHOWN_ERRORS],
+        error_count=len(rejected.errors),
+    )
+    return TemplateResponse(request, "admin/indicators/import_upload.html", ctx)
+
+
 def upload_view(request: HttpRequest) -> HttpResponse:
     """Upload a workbook; show every error, or a preview of what importing it would change."""
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -99,14 +111,7 @@ def upload_view(request: HttpRequest) -> HttpResponse:
     try:
         plan = plan_import(read_workbook(upload, file_name=name), user=request.user)
     except WorkbookRejected as rejected:
-        ctx = _ctx(
-            request,
-            form=UploadForm(),
-            file_name=name,
-            errors=rejected.errors[:SHOWN_ERRORS],
-            error_count=len(rejected.errors),
-        )
-        return TemplateResponse(request, "admin/indicators/import_upload.html", ctx)
+        return _refused(request, name, rejected)
     token = ""
     if plan.changes_anything:
         _forget_old_uploads()
@@ -145,14 +150,7 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
         with pending.open("rb") as file:
             counts = import_workbook(file, file_name=name, user=request.user)
     except WorkbookRejected as rejected:
-        ctx = _ctx(
-            request,
-            form=UploadForm(),
-            file_name=name,
-            errors=rejected.errors[:SHOWN_ERRORS],
-            error_count=len(rejected.errors),
-        )
-        return TemplateResponse(request, "admin/indicators/import_upload.html", ctx)
+        return _refused(request, name, rejected)
     finally:
         pending.unlink(missing_ok=True)
         request.session.pop(f"import-{token}", None)
