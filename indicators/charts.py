@@ -69,10 +69,10 @@ def axis_scale(indicator: Indicator) -> tuple[Decimal, str]:
     return Decimal(1), indicator.display_unit
 
 
-def _hover(value: Decimal | None, indicator: Indicator) -> str:
+def _hover(value: Decimal | None, indicator: Indicator, *, places: int | None = None) -> str:
     if value is None:
         return _("Chưa có số liệu")
-    return with_unit(value, indicator)
+    return with_unit(value, indicator, places=places)
 
 
 def _layout(**overrides) -> dict:
@@ -154,7 +154,9 @@ def cumulative_chart(
                 "name": _("Tiến độ đều theo tháng"),
                 "x": labels,
                 "y": [_plot_value(value, divisor) for value in path],
-                "customdata": [_hover(value, indicator) for value in path],
+                # A share of the target is a guide: whole units, not 6.995.000.000 ÷ 12's
+                # endless decimals.
+                "customdata": [_hover(value, indicator, places=0) for value in path],
                 "hovertemplate": "%{x}: %{customdata}<extra>%{fullData.name}</extra>",
                 "line": {"color": PRO_RATA, "dash": "dot", "width": 1.5},
             }

@@ -350,13 +350,6 @@ class Figure(models.Model):
     def is_estimate(self) -> bool:
         return self.status == self.Status.ESTIMATE
 
-    @property
-    def rate(self) -> Decimal | None:
-        """numerator ÷ denominator × 100, for a ratio figure; None otherwise."""
-        if self.numerator is None or not self.denominator:
-            return None
-        return self.numerator / self.denominator * 100
-
 
 class PeriodReport(models.Model):
     """The written sections of a unit's report for one period, entered by staff."""

@@ -96,11 +96,15 @@ def _sentences(row: IndicatorRow, period: Period) -> list[str]:
 # --- Pieces ---------------------------------------------------------------------------------
 
 
-def with_unit(value: Decimal | None, indicator: Indicator) -> str:
-    """6021447000 → "6.021.447.000 đồng"; a percentage → "64,1%"."""
+def with_unit(value: Decimal | None, indicator: Indicator, *, places: int | None = None) -> str:
+    """6021447000 → "6.021.447.000 đồng"; a percentage → "64,1%".
+
+    ``places`` rounds an amount half-up to at most that many decimals (a computed share of a
+    target, say); None shows every decimal a figure has.
+    """
     if indicator.is_percentage:
         return format_percent(value)
-    return f"{format_number(value)} {indicator.display_unit}"
+    return f"{format_number(value, places=places)} {indicator.display_unit}"
 
 
 def change_words(change: Decimal | None) -> str:

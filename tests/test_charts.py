@@ -106,6 +106,21 @@ def test_cumulative_chart_draws_the_actual_the_targets_and_the_pro_rata_path():
     assert_plotly_accepts(figure)
 
 
+def test_pro_rata_hover_rounds_an_uneven_share_of_the_target_to_whole_units():
+    with translation.override("vi"):
+        figure = charts.cumulative_chart(
+            indicator=REVENUE,
+            points=months({1: "5"}),
+            targets=[target("ward", "6995000000")],
+            year=2023,
+        )
+
+    path = figure["data"][-1]
+    assert path["customdata"][0] == "582.916.667 đồng"  # 6.995.000.000 ÷ 12 = 582.916.666,67
+    assert path["customdata"][8] == "5.246.250.000 đồng"
+    assert path["customdata"][11] == "6.995.000.000 đồng"
+
+
 def test_cumulative_chart_without_targets_has_the_actual_only():
     figure = charts.cumulative_chart(
         indicator=REVENUE, points=months({1: "5"}), targets=[], year=2023
