@@ -8,8 +8,6 @@ constraints; rules that need the indicator's kind (a percentage not above 100) l
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
