@@ -6,7 +6,6 @@ and ``combine`` for the months), so a workbook, the period page and the API neve
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,10 +19,9 @@ from .selectors import (
     IndicatorRow,
     ancestors,
     child_units,
-    combine,
+    monthly_series_of,
     subtree_ids,
     summaries,
-    unit_totals,
 )
 
 
@@ -63,36 +61,23 @@ class PeriodExport:
 
 
 def monthly_rows(*, unit: Unit, period: Period, rows: list[IndicatorRow]) -> list[MonthlyRow]:
-    """Each summary row's indicator month by month (two queries for all of them).
-
-    A month's figure is combined over the unit's subtree by the indicator's kind, exactly as
-    ``selectors.combine`` does for a period: ratios from summed counts, never averaged.
-    """
-    members = subtree_ids(unit)
-    figures: dict[tuple[int, int], list[Figure]] = defaultdict(list)
-    for figure in Figure.objects.filter(
-        unit_id__in=list(members),
-        indicator_id__in=[row.indicator.id for row in rows],
-        year=period.year,
-        month__gte=period.first_month,
-        month__lte=period.last_month,
-    ):
-        figures[(figure.indicator_id, figure.month)].append(figure)
-    result = []
-    for row in rows:
-        months = [
-            (
-                month,
-                combine(
-                    row.indicator.kind,
-                    unit_totals(figures.get((row.indicator.id, month), [])),
-                    own_unit_id=unit.id,
-                ),
-            )
-            for month in period.months
-        ]
-        result.append(MonthlyRow(indicator=row.indicator, months=months, total=row.current))
-    return result
+    """Each summary row's indicator month by month, from ``selectors.monthly_series_of`` (the
+    same month figures the pages chart), with the row's own period total."""
+    series = monthly_series_of(
+        unit=unit, indicators=[row.indicator for row in rows], years=[period.year]
+    )
+    return [
+        MonthlyRow(
+            indicator=row.indicator,
+            months=[
+                (point.month, point.month_value)
+                for point in series[(row.indicator.id, period.year)]
+                if point.month in period.months
+            ],
+            total=row.current,
+        )
+        for row in rows
+    ]
 
 
 def period_export(*, unit: Unit, period: Period, made_on: date | None = None) -> PeriodExport:
