@@ -24,8 +24,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from .models import RoleGrant, Unit
-from .selectors import subtrees
+from indicators.models import RoleGrant, Unit
+from indicators.reporting.selectors import subtrees
 
 Role = RoleGrant.Role
 

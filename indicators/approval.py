@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .models import MonthApproval, Unit
-from .periods import Period
+from indicators.core.periods import Period
+from indicators.models import MonthApproval, Unit
 
 Status = MonthApproval.Status
 

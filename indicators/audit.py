@@ -15,9 +15,9 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from .models import Figure, Indicator, Unit
-from .numbers import format_number
-from .selectors import subtree_ids
+from indicators.core.numbers import format_number
+from indicators.models import Figure, Indicator, Unit
+from indicators.reporting.selectors import subtree_ids
 
 CREATED, CHANGED, DELETED = "created", "changed", "deleted"
 _KIND_OF_HISTORY_TYPE = {"+": CREATED, "~": CHANGED, "-": DELETED}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from .models import Area, Authority, Figure, Indicator, PeriodReport, Target, Unit
+from indicators.models import Area, Authority, Figure, Indicator, PeriodReport, Target, Unit
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CATALOGUE_FILE = DATA_DIR / "catalogue.json"

@@ -1,3 +1,6 @@
+from indicators import tree
+
+
 class VietnameseFirstMiddleware:
     """Serve Vietnamese unless the user chose another language on the site.
 
@@ -12,3 +15,17 @@ class VietnameseFirstMiddleware:
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class UnitTreeMiddleware:
+    """Each request reads the unit tree afresh, once (:func:`indicators.tree.current`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tree.forget()
+        try:
+            return self.get_response(request)
+        finally:
+            tree.forget()

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
+from indicators import tree as unit_tree
 from indicators.demo import load_catalogue, load_demo
 from indicators.models import Area, Authority, Indicator, Unit
 
@@ -17,6 +18,14 @@ def default_language():
     the next test's plain function calls (Django keeps the active language per thread)."""
     with translation.override(settings.LANGUAGE_CODE):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_unit_tree():
+    """A tree kept by one test (rolled back since) must not answer for the next."""
+    unit_tree.forget()
+    yield
+    unit_tree.forget()
 
 
 @pytest.fixture
@@ -77,7 +86,7 @@ def authority(db):
 @pytest.fixture
 def grant(db):
     """grant(username, role, unit) → a staff user holding that role on that unit."""
-    from indicators.services import grant_role
+    from indicators.entry.services import grant_role
 
     def make(username: str, role: str, unit: Unit):
         user, _ = get_user_model().objects.get_or_create(username=username)

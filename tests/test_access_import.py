@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook
 
+from indicators.entry.services import approve_month, submit_month
+from indicators.exchange.workbook_import import WorkbookRejected, import_workbook
 from indicators.models import Figure, Target
-from indicators.services import approve_month, submit_month
-from indicators.workbook_import import WorkbookRejected, import_workbook
 
 FIGURES = ["unit", "indicator", "year", "month", "value", "numerator", "denominator", "status"]
 TARGETS = ["unit", "indicator", "year", "authority", "value", "basis"]
@@ -131,7 +131,7 @@ def test_the_admin_upload_shows_the_out_of_grant_row_and_writes_nothing(client, 
 
 
 def test_a_month_approved_between_preview_and_confirmation_is_still_refused(setup):
-    from indicators.workbook_import import apply_plan, plan_import, read_workbook
+    from indicators.exchange.workbook_import import apply_plan, plan_import, read_workbook
 
     raw = read_workbook(workbook(figures=figure_rows(("ward-a", 9, 100))), file_name="f.xlsx")
     plan = plan_import(raw, user=setup["clerk"])  # the preview: no error yet

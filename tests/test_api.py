@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from indicators.periods import all_period_keys
+from indicators.core.periods import all_period_keys
 
 
 def url(unit="chanh-lo", year=2023, period="9m"):

@@ -10,15 +10,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from indicators import approval
-from indicators.models import Figure, MonthApproval, PeriodReport
-from indicators.periods import parse_period
-from indicators.services import (
+from indicators.core.periods import parse_period
+from indicators.entry.services import (
     FigureEntry,
     approve_month,
     reopen_month,
     save_month,
     submit_month,
 )
+from indicators.models import Figure, MonthApproval, PeriodReport
 
 
 @pytest.fixture

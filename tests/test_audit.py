@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from indicators.audit import figure_history
+from indicators.entry.services import FigureEntry, save_month, submit_month
 from indicators.models import Figure, MonthApproval, PeriodReport, Target
-from indicators.services import FigureEntry, save_month, submit_month
 
 
 @pytest.fixture

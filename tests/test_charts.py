@@ -8,10 +8,10 @@ import plotly.graph_objects as go
 import pytest
 from django.utils import translation
 
-from indicators import charts
+from indicators.core.periods import parse_period
 from indicators.models import Area, Indicator
-from indicators.periods import parse_period
-from indicators.selectors import Aggregate, IndicatorRow, MonthPoint, TargetResult
+from indicators.reporting import charts
+from indicators.reporting.selectors import Aggregate, IndicatorRow, MonthPoint, TargetResult
 
 AREA = Area(id=1, code="a", name="Lĩnh vực")
 REVENUE = Indicator(

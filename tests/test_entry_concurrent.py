@@ -11,8 +11,8 @@ import pytest
 from django.db import connection, transaction
 from django.urls import reverse
 
+from indicators.entry.services import ConcurrentEdit, FigureEntry, figure_version, save_month
 from indicators.models import Figure
-from indicators.services import ConcurrentEdit, FigureEntry, figure_version, save_month
 
 URL = "admin:indicators_figure_enter"
 MONTH = {"unit": "ward-a", "year": 2023, "month": 9}

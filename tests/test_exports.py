@@ -14,10 +14,15 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
-from indicators.export_selectors import period_export
-from indicators.exports import AMOUNT_FORMAT, PERCENT_FORMAT, RATE_FORMAT, period_workbook
+from indicators.core.periods import parse_period
 from indicators.models import Figure, PeriodReport, Target, Unit
-from indicators.periods import parse_period
+from indicators.reporting.export_rows import period_export
+from indicators.reporting.workbook import (
+    AMOUNT_FORMAT,
+    PERCENT_FORMAT,
+    RATE_FORMAT,
+    period_workbook,
+)
 
 D = Decimal
 NINE_MONTHS = parse_period("9m", 2023)
@@ -285,7 +290,7 @@ def test_consolidated_workbook_has_one_sheet_per_child_unit(city_book):
 
 
 def test_sheet_titles_are_made_valid_and_unique(tree):
-    from indicators.exports import sheet_title
+    from indicators.reporting.workbook import sheet_title
 
     assert sheet_title("Tổ 1/2: [cũ]?", taken=[]) == "Tổ 1-2- -cũ--"
     assert sheet_title("Tổng hợp", taken=["Tổng hợp"]) == "Tổng hợp (2)"

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from indicators.numbers import (
+from indicators.core.numbers import (
     NumberFormatError,
     format_number,
     format_percent,

@@ -3,7 +3,7 @@ from fractions import Fraction
 import pytest
 from django.utils import translation
 
-from indicators.periods import InvalidPeriod, all_period_keys, parse_period
+from indicators.core.periods import InvalidPeriod, all_period_keys, parse_period
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from indicators.core.numbers import NumberFormatError, parse_number
 from indicators.models import Figure, MonthApproval
-from indicators.numbers import NumberFormatError, parse_number
 
 URL = "admin:indicators_figure_enter"
 FUZZ = settings(

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from indicators.exchange.workbook_import import WorkbookRejected, import_workbook
 from indicators.models import Figure
-from indicators.workbook_import import WorkbookRejected, import_workbook
 
 FIGURES = ["unit", "indicator", "year", "month", "value", "numerator", "denominator", "status"]
 FUZZ = settings(

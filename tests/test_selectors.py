@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from indicators.core.periods import parse_period
 from indicators.models import Figure, Target
-from indicators.periods import parse_period
-from indicators.selectors import (
+from indicators.reporting.selectors import (
     UnitTotals,
     combine,
     completion_status,

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from indicators.entry.services import validate_target
 from indicators.models import Authority, Indicator, Target
-from indicators.services import validate_target
 
 ADD = "/admin/indicators/target/add/"
 
@@ -75,7 +75,7 @@ def test_an_imported_percentage_target_above_100_is_refused(demo, staff_user):
 
     from openpyxl import Workbook
 
-    from indicators.workbook_import import WorkbookRejected, import_workbook
+    from indicators.exchange.workbook_import import WorkbookRejected, import_workbook
 
     workbook = Workbook()
     sheet = workbook.active

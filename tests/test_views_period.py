@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from indicators.models import Authority, Figure, Indicator, PeriodReport, Target, Unit
-from indicators.views import latest_period
+from indicators.reporting.views import latest_period
 
 SEED_BUDGET_SENTENCE = (
     "Tổng thu ngân sách nhà nước 9 tháng đầu năm ước đạt 6.021.447.000 đồng/6.945.000.000 đồng, "

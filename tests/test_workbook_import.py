@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
-from indicators import workbook_import
-from indicators.import_template import import_workbook_file
+from indicators.exchange import workbook_import
+from indicators.exchange.template import import_workbook_file
+from indicators.exchange.workbook_import import CellError, WorkbookRejected, import_workbook
 from indicators.models import (
     Area,
     Authority,
@@ -25,7 +26,6 @@ from indicators.models import (
     Target,
     Unit,
 )
-from indicators.workbook_import import CellError, WorkbookRejected, import_workbook
 
 D = Decimal
 

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from indicators import admin_import, api, export_views, health, views
+from indicators import health
+from indicators.exchange import admin_views as admin_import
+from indicators.reporting import api, export_views, views
 
 urlpatterns = [
     path("admin/indicators/import/", include(admin_import.urls())),  # before the admin's own

@@ -7,9 +7,9 @@ import unicodedata
 from django import template
 from django.utils.translation import get_language_info
 
-from ..numbers import format_number, format_percent
-from ..report_text import change_words, with_unit
-from ..tables import STATUS_LABELS
+from indicators.core.numbers import format_number, format_percent
+from indicators.reporting.report_text import change_words, with_unit
+from indicators.reporting.tables import STATUS_LABELS
 
 register = template.Library()
 

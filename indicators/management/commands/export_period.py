@@ -8,11 +8,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from indicators.export_selectors import period_data, period_export
-from indicators.exports import period_workbook
-from indicators.import_template import import_workbook_file
+from indicators.core.periods import InvalidPeriod, parse_period
+from indicators.exchange.template import import_workbook_file
 from indicators.models import Unit
-from indicators.periods import InvalidPeriod, parse_period
+from indicators.reporting.export_rows import period_data, period_export
+from indicators.reporting.workbook import period_workbook
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from indicators.workbook_import import (
+from indicators.exchange.workbook_import import (
     SHEETS,
     WorkbookRejected,
     import_workbook,

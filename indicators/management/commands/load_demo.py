@@ -4,8 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from indicators.demo import load_demo
+from indicators.entry.services import grant_role
 from indicators.models import RoleGrant, Unit
-from indicators.services import grant_role
 
 DEMO_USERNAME = "demo"
 # Logins that show the roles, with the demo password: (username, role, unit code).

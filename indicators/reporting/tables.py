@@ -1,6 +1,6 @@
 """django-tables2 tables of the dashboard: period summaries, child units, monthly figures.
 
-The summary table's columns come from :mod:`indicators.columns`, the same list the Excel
+The summary table's columns come from :mod:`indicators.reporting.columns`, the same list the Excel
 export uses, so a page and its workbook never disagree. Tables only format numbers that the
 selectors computed; sorting works on the raw Decimals.
 """
@@ -13,11 +13,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .columns import Column, authorities_of, summary_columns
-from .models import Indicator, Unit
-from .numbers import format_number, format_percent, format_value
-from .periods import Period
-from .selectors import IndicatorRow, percent_of
+from indicators.core.numbers import format_number, format_percent, format_value
+from indicators.core.periods import Period
+from indicators.models import Indicator, Unit
+from indicators.reporting.columns import Column, authorities_of, summary_columns
+from indicators.reporting.selectors import IndicatorRow, percent_of
 
 TABLE_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
@@ -89,7 +89,7 @@ def _table_column(column: Column) -> tables.Column:
 
 
 class SummaryTable(tables.Table):
-    """Columns are added per page from :func:`indicators.columns.summary_columns`."""
+    """Columns are added per page from :func:`indicators.reporting.columns.summary_columns`."""
 
     class Meta:
         template_name = TABLE_TEMPLATE

@@ -27,8 +27,8 @@ from decimal import Decimal
 
 from django.db.models import Count, Max, Q, Sum
 
-from .models import Figure, Indicator, Target, Unit
-from .periods import Period
+from indicators.core.periods import Period
+from indicators.models import Figure, Indicator, Target, Unit
 
 HUNDRED = Decimal(100)
 

@@ -1,7 +1,7 @@
 """The columns of a period summary, shared by the page's table and the Excel export.
 
 A page and its export must never disagree, so both build their columns from this one list;
-each column reads an already-computed value from an :class:`~indicators.selectors.IndicatorRow`
+each column reads an already-computed value from an :class:`~.selectors.IndicatorRow`
 and says how it is formatted. Nothing is computed here.
 """
 
@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from .selectors import IndicatorRow
+from indicators.reporting.selectors import IndicatorRow
 
 
 @dataclass(frozen=True)

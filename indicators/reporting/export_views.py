@@ -7,11 +7,11 @@ from io import BytesIO
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 
-from .export_selectors import period_data, period_export
-from .exports import period_workbook
-from .import_template import import_workbook_file
-from .models import Unit
-from .views import unit_and_period
+from indicators.exchange.template import import_workbook_file
+from indicators.models import Unit
+from indicators.reporting.export_rows import period_data, period_export
+from indicators.reporting.views import unit_and_period
+from indicators.reporting.workbook import period_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

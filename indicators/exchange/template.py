@@ -2,7 +2,7 @@
 with a period's data (the export's machine-readable companion).
 
 One layout for both means an officer learns one thing: download, fill in or correct, import.
-Sheet names and header keys are the ones :mod:`indicators.workbook_import` reads; the
+Sheet names and header keys are the ones :mod:`indicators.exchange.workbook_import` reads; the
 Vietnamese explanations live in a first sheet "Hướng dẫn" (ignored by the import) and in a
 comment on every header cell, so the template imports as is once filled in.
 """
@@ -18,9 +18,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .models import Figure, Indicator, Unit
-from .numbers import strip_zeros
-from .workbook_import import SHEETS
+from indicators.core.numbers import strip_zeros
+from indicators.exchange.workbook_import import SHEETS
+from indicators.models import Figure, Indicator, Unit
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 BOLD = Font(bold=True)

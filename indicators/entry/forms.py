@@ -8,9 +8,9 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .models import AMOUNT, Figure, Indicator, Unit
-from .numbers import NumberFormatError, format_number, parse_number
-from .services import FigureEntry, figure_version, validate_figure
+from indicators.core.numbers import NumberFormatError, format_number, parse_number
+from indicators.entry.services import FigureEntry, figure_version, validate_figure
+from indicators.models import AMOUNT, Figure, Indicator, Unit
 
 MAX_DECIMALS = AMOUNT["decimal_places"]
 MAX_WHOLE_DIGITS = AMOUNT["max_digits"] - AMOUNT["decimal_places"]

@@ -37,10 +37,10 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from simple_history.utils import bulk_create_with_history
 
-from . import access, approval
-from .models import Area, Authority, Figure, Indicator, Target, Unit
-from .numbers import NumberFormatError, parse_number
-from .services import stamp_history, validate_figure, validate_target
+from indicators import access, approval
+from indicators.core.numbers import NumberFormatError, parse_number
+from indicators.entry.services import stamp_history, validate_figure, validate_target
+from indicators.models import Area, Authority, Figure, Indicator, Target, Unit
 
 # Limits that keep a hostile or mistaken upload from exhausting the server.
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the .xlsx file itself

@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import access, approval
-from .audit import FigureSnapshot
-from .models import Figure, Indicator, MonthApproval, RoleGrant, Unit
+from indicators import access, approval
+from indicators.audit import FigureSnapshot
+from indicators.models import Figure, Indicator, MonthApproval, RoleGrant, Unit
 
 HUNDRED = Decimal(100)
 
@@ -306,6 +306,23 @@ def stamp_history(row, user, source: str) -> None:
     if user is not None:
         row._history_user = user
     row._change_reason = source
+
+
+def model_update(*, instance, data: dict, user=None, source: str) -> list[str]:
+    """Compare, then save: set ``data`` on ``instance`` and save only the fields that differ.
+
+    Returns the names of the fields that changed; nothing is written (and no audit row is
+    added) when none did. Give foreign keys by their ``…_id`` attribute, so that comparing
+    reads no row.
+    """
+    changed = [name for name, value in data.items() if getattr(instance, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(instance, name, data[name])
+    stamp_history(instance, user, source)
+    instance.save(update_fields=changed)
+    return changed
 
 
 # --- Approval -----------------------------------------------------------------------------

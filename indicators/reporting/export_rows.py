@@ -1,6 +1,6 @@
 """Reads for the Excel exports: everything a period workbook shows, gathered in a few queries.
 
-The numbers come from :mod:`indicators.selectors` (``summaries`` for the rows, ``unit_totals``
+The numbers come from :mod:`.selectors` (``summaries`` for the rows, ``unit_totals``
 and ``combine`` for the months), so a workbook, the period page and the API never disagree.
 """
 
@@ -11,10 +11,10 @@ from datetime import date
 
 from django.utils import timezone
 
-from .approval import approval_state
-from .models import Area, Authority, Figure, Indicator, PeriodReport, Target, Unit
-from .periods import Period
-from .selectors import (
+from indicators.approval import approval_state
+from indicators.core.periods import Period
+from indicators.models import Area, Authority, Figure, Indicator, PeriodReport, Target, Unit
+from indicators.reporting.selectors import (
     Aggregate,
     IndicatorRow,
     ancestors,
@@ -82,7 +82,7 @@ def monthly_rows(*, unit: Unit, period: Period, rows: list[IndicatorRow]) -> lis
 
 def period_export(*, unit: Unit, period: Period, made_on: date | None = None) -> PeriodExport:
     """Gather a unit's period workbook; with child units, their summaries too (same queries)."""
-    from .report_text import report_paragraphs
+    from indicators.reporting.report_text import report_paragraphs
 
     children = child_units(unit)
     by_unit = summaries(units=[unit, *children], period=period)

@@ -13,12 +13,12 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from . import access
-from .approval import approval_state
-from .models import Unit
-from .numbers import strip_zeros
-from .periods import InvalidPeriod, Period, parse_period
-from .selectors import IndicatorRow, period_summary
+from indicators import access
+from indicators.approval import approval_state
+from indicators.core.numbers import strip_zeros
+from indicators.core.periods import InvalidPeriod, Period, parse_period
+from indicators.models import Unit
+from indicators.reporting.selectors import IndicatorRow, period_summary
 
 
 def decimal_text(value: Decimal | None) -> str | None:

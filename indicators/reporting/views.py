@@ -16,14 +16,15 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
-from . import access, charts, selectors
-from .approval import approval_label, approval_state
-from .audit import figure_history
-from .models import Figure, Indicator, PeriodReport, Unit
-from .periods import InvalidPeriod, Period, all_period_keys, parse_period
-from .report_text import report_sections
-from .selectors import IndicatorRow
-from .tables import (
+from indicators import access
+from indicators.approval import approval_label, approval_state
+from indicators.audit import figure_history
+from indicators.core.periods import InvalidPeriod, Period, all_period_keys, parse_period
+from indicators.models import Figure, Indicator, PeriodReport, Unit
+from indicators.reporting import charts, selectors
+from indicators.reporting.report_text import report_sections
+from indicators.reporting.selectors import IndicatorRow
+from indicators.reporting.tables import (
     FigureTable,
     child_table,
     month_table,

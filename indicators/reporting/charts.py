@@ -3,7 +3,7 @@
 Each function returns ``{"data": [...], "layout": {...}}``, which the page hands to the browser
 through ``json_script`` and ``static/js/dashboard.js`` draws with the plotly.js we serve ourselves.
 Values are converted to floats for drawing only; every hover text is the exact figure formatted
-in Python (``indicators.numbers``), so a chart never shows a number the tables do not.
+in Python (``indicators.core.numbers``), so a chart never shows a number the tables do not.
 
 Sums of money in đồng are drawn in millions ("triệu đồng", stated on the axis) so an axis reads
 "6.000" rather than "6.000.000.000"; the hover keeps the full đồng amount.
@@ -17,11 +17,11 @@ from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Indicator
-from .numbers import format_percent
-from .periods import parse_period
-from .report_text import with_unit
-from .selectors import IndicatorRow, MonthPoint, TargetResult, pro_rata
+from indicators.core.numbers import format_percent
+from indicators.core.periods import parse_period
+from indicators.models import Indicator
+from indicators.reporting.report_text import with_unit
+from indicators.reporting.selectors import IndicatorRow, MonthPoint, TargetResult, pro_rata
 
 # Colours: this year, last year, the targets (one per authority), the pro-rata path.
 THIS_YEAR = "#1d4ed8"

@@ -10,7 +10,7 @@
 - for a unit with child units, "Tổng hợp đơn vị" (each indicator: one row per child unit, then
   the unit's own total, as the selectors computed it) and one sheet per child unit.
 
-The summary columns are :func:`indicators.columns.summary_columns`, the dashboard table's own.
+The summary columns are :func:`.columns.summary_columns`, the dashboard table's own.
 Cells hold real numbers (percentages in percent, 0–100, the same numbers as the API) with
 display formats: thousands grouped, percentages with two decimals and a % sign.
 """
@@ -30,11 +30,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .approval import approval_label
-from .columns import Column, authorities_of, summary_columns
-from .export_selectors import MonthlyRow, PeriodExport
-from .numbers import strip_zeros
-from .selectors import IndicatorRow
+from indicators.approval import approval_label
+from indicators.core.numbers import strip_zeros
+from indicators.reporting.columns import Column, authorities_of, summary_columns
+from indicators.reporting.export_rows import MonthlyRow, PeriodExport
+from indicators.reporting.selectors import IndicatorRow
 
 AMOUNT_FORMAT = "#,##0"  # grouped thousands; Excel shows the reader's own separators
 FRACTION_FORMAT = "#,##0.0###"  # an amount with decimals (1.536,246 tỷ đồng)

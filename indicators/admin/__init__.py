@@ -21,15 +21,26 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import access, approval
-from .forms import (
+from indicators import access, approval
+from indicators.core.periods import InvalidPeriod, parse_period
+from indicators.entry.forms import (
     MonthActionForm,
     MonthGrid,
     MonthPickerForm,
     add_figure_errors,
     refresh_versions,
 )
-from .models import (
+from indicators.entry.services import (
+    ConcurrentEdit,
+    approve_month,
+    grant_role,
+    reopen_month,
+    save_month,
+    stamp_history,
+    submit_month,
+    validate_target,
+)
+from indicators.models import (
     Area,
     Authority,
     Figure,
@@ -39,17 +50,6 @@ from .models import (
     RoleGrant,
     Target,
     Unit,
-)
-from .periods import InvalidPeriod, parse_period
-from .services import (
-    ConcurrentEdit,
-    approve_month,
-    grant_role,
-    reopen_month,
-    save_month,
-    stamp_history,
-    submit_month,
-    validate_target,
 )
 
 admin.site.site_header = gettext_lazy("Báo cáo kinh tế - xã hội phường")

@@ -23,9 +23,8 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .export_views import xlsx_response
-from .import_template import import_workbook_file
-from .workbook_import import (
+from indicators.exchange.template import import_workbook_file
+from indicators.exchange.workbook_import import (
     KEEP,
     MAX_FILE_BYTES,
     SHEETS,
@@ -34,6 +33,7 @@ from .workbook_import import (
     plan_import,
     read_workbook,
 )
+from indicators.reporting.export_views import xlsx_response
 
 PENDING_DIR = Path(tempfile.gettempdir()) / "ward-report-imports"
 PENDING_MAX_AGE = 24 * 3600  # seconds an unconfirmed upload is kept

@@ -8,7 +8,7 @@ Sentences follow the seed report's own form (Chánh Lộ, 9 months of 2023), for
 
     Dịch vụ công trực tuyến đạt 64,1%; Thanh toán trực tuyến đạt 13,66%; …
 
-Every number comes already computed from :mod:`indicators.selectors` and is only formatted
+Every number comes already computed from :mod:`indicators.reporting.selectors` and is only formatted
 here, in the active language's form. "ước đạt" is written when an estimate contributes to the
 figure, "đạt" otherwise. The comparison with the same period last year is the change
 ("tăng/giảm X% so với cùng kỳ"), never mixed with the ratio ("bằng X% so với cùng kỳ").
@@ -37,10 +37,10 @@ from itertools import groupby
 
 from django.utils.translation import gettext as _
 
-from .models import Indicator
-from .numbers import format_number, format_percent
-from .periods import Period
-from .selectors import IndicatorRow
+from indicators.core.numbers import format_number, format_percent
+from indicators.core.periods import Period
+from indicators.models import Indicator
+from indicators.reporting.selectors import IndicatorRow
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The pure core: period arithmetic and number forms. No database, no request."""

@@ -1,0 +1,1 @@
+"""What pages, the API and the report workbook show: selectors, tables, charts, text, views."""

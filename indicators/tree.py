@@ -1,0 +1,145 @@
+"""The unit tree: read once, then asked; nobody walks ``Unit.parent`` by hand.
+
+:func:`current` gives the tree of the current request or command, read in one query and kept
+until a unit is saved or deleted (:func:`forget`, called by the ``Unit`` signals below) or the
+request ends (:class:`indicators.middleware.UnitTreeMiddleware`). Every walk guards against a
+loop, so a parent loop that slipped into the table (an old row, a raw SQL edit) ends a walk
+instead of hanging it, and :meth:`UnitTree.would_loop` is what every path that sets a parent
+asks before it saves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from indicators.models import Unit
+
+
+@dataclass
+class UnitTree:
+    """Every unit, by id, with its parent and its children (in the units' own order)."""
+
+    units: dict[int, Unit]
+    parent_of: dict[int, int | None]
+    children_of: dict[int | None, list[int]] = field(default_factory=dict)
+    by_code: dict[str, Unit] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> UnitTree:
+        """Read the whole unit table (one query), in ``Unit.Meta.ordering``."""
+        return cls.of(Unit.objects.all())
+
+    @classmethod
+    def of(cls, units: Iterable[Unit]) -> UnitTree:
+        units = list(units)
+        children_of: dict[int | None, list[int]] = {}
+        for unit in units:
+            children_of.setdefault(unit.parent_id, []).append(unit.id)
+        return cls(
+            units={unit.id: unit for unit in units},
+            parent_of={unit.id: unit.parent_id for unit in units},
+            children_of=children_of,
+            by_code={unit.code: unit for unit in units},
+        )
+
+    def __contains__(self, unit_id: int) -> bool:
+        return unit_id in self.units
+
+    def get(self, unit_id: int) -> Unit:
+        return self.units[unit_id]
+
+    def children(self, unit_id: int) -> list[Unit]:
+        """The units directly under ``unit_id``, in their order."""
+        return [self.units[child] for child in self.children_of.get(unit_id, [])]
+
+    def roots(self) -> list[Unit]:
+        return [self.units[root] for root in self.children_of.get(None, [])]
+
+    def subtree_ids(self, unit_id: int) -> list[int]:
+        """``unit_id`` and every unit under it at any depth, parents before their children."""
+        found = [unit_id]
+        seen = {unit_id}
+        for current in found:  # grows while iterating: a breadth-first walk
+            for child in self.children_of.get(current, []):
+                if child not in seen:
+                    seen.add(child)
+                    found.append(child)
+        return found
+
+    def subtree(self, unit_id: int) -> list[Unit]:
+        return [self.units[unit] for unit in self.subtree_ids(unit_id)]
+
+    def chain_ids(self, unit_id: int) -> list[int]:
+        """``unit_id`` and the ids of every unit above it, nearest first (loop-safe)."""
+        chain = [unit_id]
+        seen = {unit_id}
+        while (parent := self.parent_of.get(chain[-1])) is not None and parent not in seen:
+            seen.add(parent)
+            chain.append(parent)
+        return chain
+
+    def ancestor_ids(self, unit_id: int) -> list[int]:
+        """The ids of the units above ``unit_id``, from the root down."""
+        return list(reversed(self.chain_ids(unit_id)[1:]))
+
+    def ancestors(self, unit_id: int) -> list[Unit]:
+        """The units above ``unit_id``, from the root down."""
+        return [self.units[unit] for unit in self.ancestor_ids(unit_id)]
+
+    def depth(self, unit_id: int) -> int:
+        return len(self.chain_ids(unit_id)) - 1
+
+    def parents_first(self, unit_ids: Iterable[int]) -> list[int]:
+        """``unit_ids`` ordered so that a unit's parent (when among them) comes before it."""
+        wanted = list(dict.fromkeys(unit_ids))
+        return sorted(wanted, key=lambda unit: (self.depth(unit), wanted.index(unit)))
+
+    def would_loop(self, unit_id: int | None, parent_id: int | None) -> bool:
+        """Would making ``parent_id`` the parent of ``unit_id`` put the unit under itself?
+
+        A unit not saved yet (``unit_id`` None) has nothing under it and cannot make a loop.
+        """
+        if unit_id is None or parent_id is None:
+            return False
+        return unit_id in self.chain_ids(parent_id)
+
+    def walk(self) -> Iterator[tuple[Unit, int]]:
+        """Every unit reachable from a root with its depth, depth-first, in the units' order."""
+        seen: set[int] = set()
+        stack = [(root, 0) for root in reversed(self.children_of.get(None, []))]
+        while stack:
+            unit_id, depth = stack.pop()
+            if unit_id in seen:
+                continue
+            seen.add(unit_id)
+            yield self.units[unit_id], depth
+            children = self.children_of.get(unit_id, [])
+            stack.extend((child, depth + 1) for child in reversed(children))
+
+
+_current: ContextVar[UnitTree | None] = ContextVar("unit_tree", default=None)
+
+
+def current() -> UnitTree:
+    """The tree of this request or command: read on first use, then kept until :func:`forget`."""
+    tree = _current.get()
+    if tree is None:
+        tree = UnitTree.load()
+        _current.set(tree)
+    return tree
+
+
+def forget() -> None:
+    """Drop the kept tree: the next :func:`current` reads the table again."""
+    _current.set(None)
+
+
+@receiver(post_save, sender=Unit, dispatch_uid="tree-forget-on-save")
+@receiver(post_delete, sender=Unit, dispatch_uid="tree-forget-on-delete")
+def _unit_changed(**kwargs) -> None:
+    forget()
