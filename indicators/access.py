@@ -19,29 +19,42 @@ unit tree; the rest reads the grants from the database and applies the rule.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from indicators import tree
 from indicators.models import RoleGrant, Unit
-from indicators.reporting.selectors import subtrees
 
 Role = RoleGrant.Role
 
-ROLES_FOR_ACTION: dict[str, frozenset[str]] = {
-    "view": frozenset(Role.values),
-    "enter": frozenset({Role.DATA_ENTRY}),
-    "submit": frozenset({Role.DATA_ENTRY, Role.APPROVER}),
-    "approve": frozenset({Role.APPROVER}),
-    "reopen": frozenset({Role.APPROVER}),
-    "manage": frozenset({Role.CITY_ADMIN}),
+
+class Action(StrEnum):
+    """What a user asks to do on a unit; each action is allowed by the roles in the table above."""
+
+    VIEW = "view"
+    ENTER = "enter"
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    REOPEN = "reopen"
+    MANAGE = "manage"
+
+
+ROLES_FOR_ACTION: dict[Action, frozenset[str]] = {
+    Action.VIEW: frozenset(Role.values),
+    Action.ENTER: frozenset({Role.DATA_ENTRY}),
+    Action.SUBMIT: frozenset({Role.DATA_ENTRY, Role.APPROVER}),
+    Action.APPROVE: frozenset({Role.APPROVER}),
+    Action.REOPEN: frozenset({Role.APPROVER}),
+    Action.MANAGE: frozenset({Role.CITY_ADMIN}),
 }
-ACTIONS = tuple(ROLES_FOR_ACTION)
+ACTIONS = tuple(Action)
 
 
 def allowed_units(
-    grants: Iterable[tuple[int, str]], members_of: Mapping[int, Iterable[int]], action: str
+    grants: Iterable[tuple[int, str]], members_of: Mapping[int, Iterable[int]], action: Action
 ) -> frozenset[int]:
     """The ids of the units on which ``action`` is allowed.
 
@@ -66,7 +79,7 @@ def _grants(user) -> list[tuple[int, str]]:
     return list(RoleGrant.objects.filter(user=user).values_list("unit_id", "role"))
 
 
-def unit_ids_for(user, action: str) -> frozenset[int] | None:
+def unit_ids_for(user, action: Action) -> frozenset[int] | None:
     """The ids of the units where ``user`` may do ``action``; None means every unit.
 
     Worked out once per user object (in a view: once per request, as ``request.user`` is
@@ -92,16 +105,17 @@ def forget(user) -> None:
         target.__dict__.pop("_unit_ids_by_action", None)
 
 
-def _unit_ids_for(user, action: str) -> frozenset[int]:
+def _unit_ids_for(user, action: Action) -> frozenset[int]:
     roles = ROLES_FOR_ACTION[action]
     grants = [(unit_id, role) for unit_id, role in _grants(user) if role in roles]
     if not grants:
         return frozenset()
-    roots = [Unit(id=unit_id) for unit_id in {unit_id for unit_id, _role in grants}]
-    return allowed_units(grants, subtrees(roots), action)
+    units = tree.current()
+    members_of = {unit_id: units.subtree_ids(unit_id) for unit_id, _role in grants}
+    return allowed_units(grants, members_of, action)
 
 
-def units_for(user, action: str) -> QuerySet[Unit]:
+def units_for(user, action: Action) -> QuerySet[Unit]:
     """The units where ``user`` may do ``action``."""
     ids = unit_ids_for(user, action)
     return Unit.objects.all() if ids is None else Unit.objects.filter(id__in=ids)
@@ -109,40 +123,49 @@ def units_for(user, action: str) -> QuerySet[Unit]:
 
 def visible_units(user) -> QuerySet[Unit]:
     """The units whose data ``user`` may read: pages, API, exports, admin lists."""
-    return units_for(user, "view")
+    return units_for(user, Action.VIEW)
 
 
-def can(user, action: str, unit: Unit | int) -> bool:
+def visible_unit(user, code: str) -> Unit | None:
+    """The unit with ``code`` if ``user`` may read its data; None for a unit outside the
+    user's grants exactly as for a code that does not exist. No query beyond the tree's."""
+    unit = tree.current().find(code)
+    return unit if unit is not None and can(user, Action.VIEW, unit) else None
+
+
+def can(user, action: Action, unit: Unit | int) -> bool:
     ids = unit_ids_for(user, action)
     return ids is None or (unit if isinstance(unit, int) else unit.pk) in ids
 
 
-def has_role_anywhere(user, action: str = "view") -> bool:
+def has_role_anywhere(user, action: Action = Action.VIEW) -> bool:
     """True when ``user`` may do ``action`` on at least one unit (the admin's menus)."""
     ids = unit_ids_for(user, action)
     return ids is None or bool(ids)
 
 
-def refusal(action: str, unit: Unit) -> str:
+def refusal(action: Action, unit: Unit) -> str:
     """The Vietnamese sentence that tells a user they may not do ``action`` on ``unit``."""
     messages = {
-        "view": _("Bạn không có quyền xem số liệu của %(unit)s."),
-        "enter": _("Bạn không có quyền nhập, sửa số liệu của %(unit)s."),
-        "submit": _("Bạn không có quyền gửi duyệt số liệu của %(unit)s."),
-        "approve": _("Bạn không có quyền phê duyệt số liệu của %(unit)s."),
-        "reopen": _("Bạn không có quyền mở lại số liệu đã gửi duyệt của %(unit)s."),
-        "manage": _("Bạn không có quyền quản trị đơn vị, chỉ tiêu của %(unit)s."),
+        Action.VIEW: _("Bạn không có quyền xem số liệu của %(unit)s."),
+        Action.ENTER: _("Bạn không có quyền nhập, sửa số liệu của %(unit)s."),
+        Action.SUBMIT: _("Bạn không có quyền gửi duyệt số liệu của %(unit)s."),
+        Action.APPROVE: _("Bạn không có quyền phê duyệt số liệu của %(unit)s."),
+        Action.REOPEN: _("Bạn không có quyền mở lại số liệu đã gửi duyệt của %(unit)s."),
+        Action.MANAGE: _("Bạn không có quyền quản trị đơn vị, chỉ tiêu của %(unit)s."),
     }
     return messages[action] % {"unit": unit.name}
 
 
-def require(user, action: str, unit: Unit) -> None:
+def require(user, action: Action, unit: Unit) -> None:
     """Raise ``PermissionDenied`` (with a Vietnamese message) unless ``user`` may do it."""
     if not can(user, action, unit):
         raise PermissionDenied(refusal(action, unit))
 
 
-def restrict(queryset: QuerySet, user, action: str = "view", field: str = "unit") -> QuerySet:
+def restrict(
+    queryset: QuerySet, user, action: Action = Action.VIEW, field: str = "unit"
+) -> QuerySet:
     """``queryset`` limited to rows whose ``field`` (a unit) is one where ``action`` is allowed."""
     ids = unit_ids_for(user, action)
     if ids is None:

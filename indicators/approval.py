@@ -15,36 +15,37 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from indicators import tree
 from indicators.core.periods import Period
 from indicators.models import MonthApproval, Unit
 
-Status = MonthApproval.Status
+Status = MonthApproval.Status  # one month of one unit: open, submitted or approved
 
-APPROVED = "approved"
-SUBMITTED = "submitted"
-PROVISIONAL = "provisional"
+
+class PeriodState(StrEnum):
+    """Where a period's figures stand, from its months' :data:`Status` (see
+    :func:`approval_states`). The API sends the value as is."""
+
+    APPROVED = "approved"
+    SUBMITTED = "submitted"
+    PROVISIONAL = "provisional"
+
+
+APPROVED = PeriodState.APPROVED
+SUBMITTED = PeriodState.SUBMITTED
+PROVISIONAL = PeriodState.PROVISIONAL
 
 _RANK = {Status.OPEN: 0, Status.SUBMITTED: 1, Status.APPROVED: 2}
+_STATE_OF_LOWEST_RANK = (PeriodState.PROVISIONAL, PeriodState.SUBMITTED, PeriodState.APPROVED)
 
 
 class MonthLocked(ValidationError):
     """A write into a month that is approved for the unit or for a unit above it."""
-
-
-def _parents() -> dict[int, int | None]:
-    return dict(Unit.objects.values_list("id", "parent_id"))
-
-
-def _chain(unit_id: int, parents: dict[int, int | None]) -> list[int]:
-    """``unit_id`` and the ids of every unit above it, nearest first."""
-    chain = [unit_id]
-    while (parent := parents.get(chain[-1])) is not None and parent not in chain:
-        chain.append(parent)
-    return chain
 
 
 def lock_units(unit: Unit) -> None:
@@ -59,8 +60,8 @@ def lock_units(unit: Unit) -> None:
 
 def lock_unit_ids(unit_ids: Iterable[int]) -> None:
     """:func:`lock_units` for several units at once (an import): their chains, in id order."""
-    parents = _parents()
-    chains = {holder for unit_id in unit_ids for holder in _chain(unit_id, parents)}
+    units = tree.current()
+    chains = {holder for unit_id in unit_ids for holder in units.chain_ids(unit_id)}
     rows = Unit.objects.select_for_update().filter(id__in=chains).order_by("id")
     list(rows.values_list("id"))
 
@@ -77,17 +78,17 @@ def locked_months(unit_ids: Iterable[int], years: Iterable[int]) -> set[tuple[in
         by_unit[unit_id].append((year, month))
     if not by_unit:
         return set()
-    parents = _parents()
+    units = tree.current()
     locked = set()
     for unit_id in set(unit_ids):
-        for holder in _chain(unit_id, parents):
+        for holder in units.chain_ids(unit_id):
             locked.update((unit_id, year, month) for year, month in by_unit.get(holder, ()))
     return locked
 
 
 def locking_approval(*, unit: Unit, year: int, month: int) -> MonthApproval | None:
     """The approval that locks ``unit``'s month (its own or a unit's above it), if any."""
-    chain = _chain(unit.pk, _parents())
+    chain = tree.current().chain_ids(unit.pk)
     approvals = {
         a.unit_id: a
         for a in MonthApproval.objects.filter(
@@ -121,33 +122,33 @@ def month_status(*, unit: Unit, year: int, month: int) -> MonthApproval:
     return row or MonthApproval(unit=unit, year=year, month=month, status=Status.OPEN)
 
 
-def approval_states(*, units: Iterable[Unit], period: Period) -> dict[int, str]:
+def approval_states(*, units: Iterable[Unit], period: Period) -> dict[int, PeriodState]:
     """``approved``, ``submitted`` or ``provisional`` for each unit's figures of ``period``.
 
     Each month counts as the furthest state of the unit's own approval and its ancestors'
     (an approved ward month covers its groups). The period is ``approved`` when every month is
     approved, ``submitted`` when every month is at least submitted, otherwise ``provisional``.
-    Two queries.
+    One query (and the tree).
     """
     units = list(units)
-    parents = _parents()
+    unit_tree = tree.current()
     rows = MonthApproval.objects.filter(
         year=period.year, month__gte=period.first_month, month__lte=period.last_month
     ).values_list("unit_id", "month", "status")
     status_of = {(unit_id, month): status for unit_id, month, status in rows}
     result = {}
     for unit in units:
-        chain = _chain(unit.pk, parents)
+        chain = unit_tree.chain_ids(unit.pk)
         ranks = [
             max(_RANK[status_of.get((holder, month), Status.OPEN)] for holder in chain)
             for month in period.months
         ]
         lowest = min(ranks)
-        result[unit.pk] = APPROVED if lowest == 2 else SUBMITTED if lowest == 1 else PROVISIONAL
+        result[unit.pk] = _STATE_OF_LOWEST_RANK[lowest]
     return result
 
 
-def approval_state(unit: Unit, period: Period) -> str:
+def approval_state(unit: Unit, period: Period) -> PeriodState:
     """``approved``, ``submitted`` or ``provisional``: are the period's figures final?
 
     See :func:`approval_states`; pages and exports show :func:`approval_label` of it.
@@ -155,10 +156,10 @@ def approval_state(unit: Unit, period: Period) -> str:
     return approval_states(units=[unit], period=period)[unit.pk]
 
 
-def approval_label(state: str) -> str:
+def approval_label(state: PeriodState) -> str:
     """What a page or a sheet writes for a state from :func:`approval_state`."""
     return {
-        APPROVED: _("Số liệu đã phê duyệt"),
-        SUBMITTED: _("Số liệu đã gửi duyệt, chờ phê duyệt"),
-        PROVISIONAL: _("Số liệu tạm thời, chưa phê duyệt"),
+        PeriodState.APPROVED: _("Số liệu đã phê duyệt"),
+        PeriodState.SUBMITTED: _("Số liệu đã gửi duyệt, chờ phê duyệt"),
+        PeriodState.PROVISIONAL: _("Số liệu tạm thời, chưa phê duyệt"),
     }[state]

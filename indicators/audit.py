@@ -12,14 +12,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from django.utils.translation import gettext as _
 
+from indicators import tree
 from indicators.core.numbers import format_number
 from indicators.models import Figure, Indicator, Unit
-from indicators.reporting.selectors import subtree_ids
 
-CREATED, CHANGED, DELETED = "created", "changed", "deleted"
+
+class ChangeKind(StrEnum):
+    """What one historical row did to a figure."""
+
+    CREATED = "created"
+    CHANGED = "changed"
+    DELETED = "deleted"
+
+
+CREATED, CHANGED, DELETED = ChangeKind
 _KIND_OF_HISTORY_TYPE = {"+": CREATED, "~": CHANGED, "-": DELETED}
 
 
@@ -57,7 +67,7 @@ class FigureChange:
     indicator: Indicator
     year: int
     month: int  # 1–12
-    kind: str  # created, changed or deleted
+    kind: ChangeKind
     before: FigureSnapshot | None  # None when the figure was created
     after: FigureSnapshot | None  # None when the figure was deleted
     changed_by: str  # the user's name, "" when unknown (a script)
@@ -102,10 +112,10 @@ def _changes(records, indicators: dict[int, Indicator]) -> list[FigureChange]:
 
 def figure_history(unit: Unit, indicator: Indicator, year: int) -> list[FigureChange]:
     """Every change to ``indicator``'s figures of ``year`` in ``unit`` and the units under it,
-    newest first. Two queries."""
+    newest first. One query (and the tree)."""
     records = (
         Figure.history.filter(
-            unit_id__in=list(subtree_ids(unit)), indicator_id=indicator.pk, year=year
+            unit_id__in=tree.current().subtree_ids(unit.pk), indicator_id=indicator.pk, year=year
         )
         .select_related("history_user", "unit")
         .order_by("history_date", "history_id")

@@ -36,12 +36,16 @@ class UnitTree:
 
     @classmethod
     def of(cls, units: Iterable[Unit]) -> UnitTree:
+        """The tree of ``units``; each one's ``parent`` is then the tree's own object (no query)."""
         units = list(units)
+        by_id = {unit.id: unit for unit in units}
         children_of: dict[int | None, list[int]] = {}
         for unit in units:
             children_of.setdefault(unit.parent_id, []).append(unit.id)
+            if unit.parent_id in by_id:
+                Unit.parent.field.set_cached_value(unit, by_id[unit.parent_id])
         return cls(
-            units={unit.id: unit for unit in units},
+            units=by_id,
             parent_of={unit.id: unit.parent_id for unit in units},
             children_of=children_of,
             by_code={unit.code: unit for unit in units},
@@ -52,6 +56,10 @@ class UnitTree:
 
     def get(self, unit_id: int) -> Unit:
         return self.units[unit_id]
+
+    def find(self, code: str) -> Unit | None:
+        """The unit with ``code``, None when there is none."""
+        return self.by_code.get(code)
 
     def children(self, unit_id: int) -> list[Unit]:
         """The units directly under ``unit_id``, in their order."""

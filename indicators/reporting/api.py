@@ -9,15 +9,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from indicators import access
 from indicators.approval import approval_state
 from indicators.core.numbers import strip_zeros
 from indicators.core.periods import InvalidPeriod, Period, parse_period
-from indicators.models import Unit
+from indicators.models import Indicator, Unit
 from indicators.reporting.selectors import IndicatorRow, period_summary
 
 
@@ -52,7 +51,7 @@ def row_json(row: IndicatorRow) -> dict:
         "previous": decimal_text(row.previous.actual),
         "yoy_percent": decimal_text(row.yoy_percent),
     }
-    if indicator.kind == "ratio":
+    if indicator.kind == Indicator.Kind.RATIO:
         data["numerator"] = decimal_text(row.current.numerator)
         data["denominator"] = decimal_text(row.current.denominator)
     return data
@@ -74,14 +73,14 @@ def summary_json(*, unit: Unit, period: Period) -> dict:
 def unit_period_summary(request, unit_code: str, year: int, period_key: str):
     if not request.user.is_authenticated:
         return JsonResponse({"error": _("Cần đăng nhập để xem số liệu.")}, status=401)
-    try:
-        # A unit outside the user's grants answers like a unit that does not exist (404), so
-        # the API does not reveal which codes exist elsewhere.
-        unit = get_object_or_404(access.visible_units(request.user), code=unit_code)
-        period = parse_period(period_key, year)
-    except Http404:
+    # A unit outside the user's grants answers like a unit that does not exist (404), so the
+    # API does not reveal which codes exist elsewhere.
+    unit = access.visible_unit(request.user, unit_code)
+    if unit is None:
         message = _("Không có đơn vị có mã “%(code)s”.") % {"code": unit_code}
         return JsonResponse({"error": message}, status=404)
+    try:
+        period = parse_period(period_key, year)
     except InvalidPeriod as error:
         return JsonResponse({"error": str(error)}, status=404)
     return JsonResponse(

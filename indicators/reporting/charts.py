@@ -21,14 +21,25 @@ from indicators.core.numbers import format_percent
 from indicators.core.periods import parse_period
 from indicators.models import Indicator
 from indicators.reporting.report_text import with_unit
-from indicators.reporting.selectors import IndicatorRow, MonthPoint, TargetResult, pro_rata
+from indicators.reporting.selectors import (
+    Completion,
+    IndicatorRow,
+    MonthPoint,
+    TargetResult,
+    pro_rata,
+)
 
 # Colours: this year, last year, the targets (one per authority), the pro-rata path.
 THIS_YEAR = "#1d4ed8"
 LAST_YEAR = "#94a3b8"
 TARGET_COLOURS = ["#b45309", "#047857", "#7c3aed", "#be123c"]
 PRO_RATA = "#64748b"
-STATUS_COLOURS = {"good": "#15803d", "watch": "#d97706", "behind": "#dc2626", "none": "#94a3b8"}
+STATUS_COLOURS = {
+    Completion.GOOD: "#15803d",
+    Completion.WATCH: "#d97706",
+    Completion.BEHIND: "#dc2626",
+    Completion.NONE: "#94a3b8",
+}
 
 MONEY_UNITS = {"đồng", "VND"}
 MILLION = Decimal(1_000_000)

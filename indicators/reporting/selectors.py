@@ -24,9 +24,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 
 from django.db.models import Count, Max, Q, Sum
 
+from indicators import tree
 from indicators.core.periods import Period
 from indicators.models import Figure, Indicator, Target, Unit
 
@@ -188,11 +190,10 @@ class IndicatorRow:
         return None if yoy is None else yoy - HUNDRED
 
     @property
-    def status(self) -> str:
-        """``good``, ``watch``, ``behind`` or ``none``, against the first target; see
-        :func:`completion_status`."""
+    def status(self) -> Completion:
+        """How the row stands against its first target; see :func:`completion_status`."""
         if not self.targets:
-            return "none"
+            return Completion.NONE
         return completion_status(
             indicator=self.indicator,
             actual=self.current.actual,
@@ -211,9 +212,18 @@ def pro_rata(annual: Decimal, period: Period) -> Decimal:
 WATCH_MARGIN = Decimal("0.9")  # within 90 % of where it should be: keep an eye on it
 
 
+class Completion(StrEnum):
+    """A row's progress against its annual target: the status dot, its colour and label."""
+
+    GOOD = "good"  # at or past where the target says it should stand
+    WATCH = "watch"  # short of it, by less than 10 %
+    BEHIND = "behind"  # short of it by 10 % or more
+    NONE = "none"  # no data, or no target to compare with
+
+
 def completion_status(
     *, indicator: Indicator, actual: Decimal | None, target: Decimal, period: Period
-) -> str:
+) -> Completion:
     """Compare an actual with where an annual target says it should stand by the period's end.
 
     A flow (``sum``) should have reached ``month_count / 12`` of its annual target (9 months →
@@ -222,43 +232,31 @@ def completion_status(
     mark), ``behind`` or ``none`` (no data or no usable target).
     """
     if actual is None:
-        return "none"
+        return Completion.NONE
     expected = target
     if indicator.kind == Indicator.Kind.SUM:
         expected = pro_rata(target, period)
     if indicator.direction == Indicator.Direction.DOWN:
         if actual <= expected:
-            return "good"
-        return "watch" if actual * WATCH_MARGIN <= expected else "behind"
+            return Completion.GOOD
+        return Completion.WATCH if actual * WATCH_MARGIN <= expected else Completion.BEHIND
     if expected == 0 or actual >= expected:
-        return "good"
-    return "watch" if actual >= expected * WATCH_MARGIN else "behind"
+        return Completion.GOOD
+    return Completion.WATCH if actual >= expected * WATCH_MARGIN else Completion.BEHIND
 
 
 # --- Queries ------------------------------------------------------------------------------
 
 
-def subtree_ids(unit: Unit) -> dict[int, int]:
-    """Every unit at or below ``unit``, mapped to the unit itself (one query)."""
-    return subtrees([unit])[unit.id]
+def subtree_ids(unit: Unit) -> list[int]:
+    """The ids of ``unit`` and every unit under it, parents first (from the request's tree)."""
+    return tree.current().subtree_ids(unit.id)
 
 
-def subtrees(units: Iterable[Unit]) -> dict[int, dict[int, int]]:
-    """For each unit, the ids of itself and every unit under it (any depth), in one query."""
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for unit_id, parent_id in Unit.objects.values_list("id", "parent_id"):
-        children[parent_id].append(unit_id)
-    result = {}
-    for unit in units:
-        found = {unit.id: unit.id}
-        stack = [unit.id]
-        while stack:
-            for child_id in children[stack.pop()]:
-                if child_id not in found:
-                    found[child_id] = unit.id
-                    stack.append(child_id)
-        result[unit.id] = found
-    return result
+def subtrees(units: Iterable[Unit]) -> dict[int, list[int]]:
+    """:func:`subtree_ids` of each unit, keyed by its id."""
+    unit_tree = tree.current()
+    return {unit.id: unit_tree.subtree_ids(unit.id) for unit in units}
 
 
 def _grouped_totals(
@@ -426,14 +424,10 @@ def _month_points(unit: Unit, indicator: Indicator, figures: list[Figure]) -> li
 
 
 def child_units(unit: Unit) -> list[Unit]:
-    return list(unit.children.order_by("order", "name"))
+    """The units directly under ``unit``, in their order (from the request's tree)."""
+    return tree.current().children(unit.id)
 
 
 def ancestors(unit: Unit) -> list[Unit]:
-    """The units above ``unit``, from the root down (one query per level, trees are shallow)."""
-    chain = []
-    current = unit.parent
-    while current is not None:
-        chain.append(current)
-        current = current.parent
-    return list(reversed(chain))
+    """The units above ``unit``, from the root down (from the request's tree)."""
+    return tree.current().ancestors(unit.id)

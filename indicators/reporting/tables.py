@@ -17,19 +17,19 @@ from indicators.core.numbers import format_number, format_percent, format_value
 from indicators.core.periods import Period
 from indicators.models import Indicator, Unit
 from indicators.reporting.columns import Column, authorities_of, summary_columns
-from indicators.reporting.selectors import IndicatorRow, percent_of
+from indicators.reporting.selectors import Completion, IndicatorRow, percent_of
 
 TABLE_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
 STATUS_LABELS = {
-    "good": gettext_lazy("Đạt tiến độ"),
-    "watch": gettext_lazy("Cần theo dõi"),
-    "behind": gettext_lazy("Chậm tiến độ"),
-    "none": gettext_lazy("Chưa đánh giá"),
+    Completion.GOOD: gettext_lazy("Đạt tiến độ"),
+    Completion.WATCH: gettext_lazy("Cần theo dõi"),
+    Completion.BEHIND: gettext_lazy("Chậm tiến độ"),
+    Completion.NONE: gettext_lazy("Chưa đánh giá"),
 }
 
 
-def status_legend() -> list[tuple[str, str]]:
+def status_legend() -> list[tuple[Completion, str]]:
     return [(key, str(label)) for key, label in STATUS_LABELS.items()]
 
 

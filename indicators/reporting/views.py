@@ -16,7 +16,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
-from indicators import access
+from indicators import access, tree
+from indicators.access import Action
 from indicators.approval import approval_label, approval_state
 from indicators.audit import figure_history
 from indicators.core.periods import InvalidPeriod, Period, all_period_keys, parse_period
@@ -47,14 +48,19 @@ WARD_LEVELS = [
 def home_unit_for(user) -> Unit | None:
     """The unit a user's dashboard opens on.
 
-    Among the units the user may see: the first ward-level unit, else the first unit whose
-    parent the user may not see (the top of their grant).
+    Among the units the user may see, in the units' order: the first ward-level unit, else the
+    first unit whose parent the user may not see (the top of their grant).
     """
-    visible = access.visible_units(user)
-    return (
-        visible.filter(level__in=WARD_LEVELS).order_by("order", "name").first()
-        or visible.exclude(parent__in=visible).order_by("order", "name").first()
-    )
+    units = tree.current()
+    ids = access.unit_ids_for(user, Action.VIEW)
+    visible = [unit for unit in units.units.values() if ids is None or unit.id in ids]
+    ward = next((unit for unit in visible if unit.level in WARD_LEVELS), None)
+    return ward or next((unit for unit in visible if _tops_grant(unit, ids)), None)
+
+
+def _tops_grant(unit: Unit, ids: frozenset[int] | None) -> bool:
+    """A root of the tree, or (for a user with grants) a unit whose parent they may not see."""
+    return unit.parent_id is None or (ids is not None and unit.parent_id not in ids)
 
 
 def latest_period(unit: Unit) -> Period:
@@ -64,7 +70,7 @@ def latest_period(unit: Unit) -> Period:
     năm", June → 6 months, December → the year, any other month → "lũy kế N tháng". Without
     any figure: the current year.
     """
-    figures = Figure.objects.filter(unit_id__in=list(selectors.subtree_ids(unit)))
+    figures = Figure.objects.filter(unit_id__in=tree.current().subtree_ids(unit.id))
     year = figures.aggregate(year=Max("year"))["year"]
     if year is None:
         return parse_period("y", timezone.localdate().year)
@@ -75,7 +81,7 @@ def latest_period(unit: Unit) -> Period:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     unit = home_unit_for(request.user)
-    if unit is None and Unit.objects.exists():
+    if unit is None and tree.current().units:
         return not_found(request, _("Bạn chưa được phân quyền xem số liệu của đơn vị nào."))
     if unit is None:
         return not_found(request, _("Chưa có đơn vị hành chính nào. Hãy nạp dữ liệu trước."))
@@ -94,8 +100,7 @@ def not_found(request: HttpRequest, message: str) -> HttpResponse:
 def unit_and_period(request, unit_code: str, year: int, period_key: str):
     """(unit, period, None), or (None, None, a 404 response) for an unknown unit or period."""
     # A unit outside the user's grants is "not found", as in the API.
-    visible = access.visible_units(request.user)
-    unit = visible.select_related("parent").filter(code=unit_code).first()
+    unit = access.visible_unit(request.user, unit_code)
     if unit is None:
         message = _("Không có đơn vị có mã “%(code)s”.") % {"code": unit_code}
         return None, None, not_found(request, message)
@@ -218,7 +223,7 @@ def _navigation(user, unit: Unit, period: Period, indicator: Indicator | None = 
         "period": period,
         "period_label": capfirst(period.label()),
         "ancestors": _visible_ancestors(user, unit),
-        "children": selectors.child_units(unit),
+        "children": tree.current().children(unit.id),
         "quick_periods": quick,
         "period_groups": [
             (label, [(k, capfirst(parse_period(k, period.year).label())) for k in keys])
@@ -385,8 +390,8 @@ def _children_chart(summaries: dict[int, list[IndicatorRow]], children: list[Uni
 
 def _visible_ancestors(user, unit: Unit) -> list[Unit]:
     """The breadcrumb's units above ``unit`` that the user may open (no link to a 404)."""
-    ids = access.unit_ids_for(user, "view")
-    return [a for a in selectors.ancestors(unit) if ids is None or a.id in ids]
+    ids = access.unit_ids_for(user, Action.VIEW)
+    return [a for a in tree.current().ancestors(unit.id) if ids is None or a.id in ids]
 
 
 def _approval(unit: Unit, period: Period) -> dict:
@@ -401,7 +406,7 @@ def _row_of(rows: list[IndicatorRow], indicator: Indicator) -> IndicatorRow | No
 def _figures(unit: Unit, indicator: Indicator, year: int):
     return (
         Figure.objects.filter(
-            unit_id__in=list(selectors.subtree_ids(unit)), indicator=indicator, year=year
+            unit_id__in=tree.current().subtree_ids(unit.id), indicator=indicator, year=year
         )
         .select_related("unit", "entered_by", "indicator")
         .order_by("month", "unit__order", "unit__name")
