@@ -65,3 +65,22 @@ def test_current_reads_the_table_once_and_forgets_after_a_unit_save():
     assert len(queries) == 1
     group = Unit.objects.create(code="g", name="Tổ 1", level="group", parent=ward)
     assert tree.current().subtree_ids(ward.id) == [ward.id, group.id]
+
+
+def test_find_gives_the_unit_of_a_code_or_none():
+    t = UnitTree.of(CITY)
+    assert t.find("u4").id == 4
+    assert t.find("u99") is None
+
+
+@pytest.mark.django_db
+def test_a_units_parent_from_the_tree_costs_no_query():
+    city = Unit.objects.create(code="c", name="Thành phố", level="city")
+    ward = Unit.objects.create(code="w", name="Phường W", level="ward", parent=city)
+    Unit.objects.create(code="g", name="Tổ 1", level="group", parent=ward)
+    tree.forget()
+    with CaptureQueriesContext(connection) as queries:
+        group = tree.current().find("g")
+        names = [group.parent.name, group.parent.parent.name]
+    assert names == ["Phường W", "Thành phố"]
+    assert len(queries) == 1  # the tree's own read

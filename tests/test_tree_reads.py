@@ -210,3 +210,23 @@ def test_a_parent_loop_hangs_no_access_check(looped, grant):
         assert access.can(viewer, Action.VIEW, group)
         assert not access.can(viewer, Action.ENTER, group)
         assert access.visible_units(viewer).count() == 10
+
+
+# --- Named vocabularies keep today's words (the API and stored rows use them) ----------------
+
+
+def test_vocabularies_keep_the_words_the_api_and_pages_use():
+    from indicators.approval import PeriodState
+    from indicators.audit import ChangeKind
+    from indicators.reporting.selectors import Completion
+
+    assert list(Action) == ["view", "enter", "submit", "approve", "reopen", "manage"]
+    assert list(PeriodState) == ["approved", "submitted", "provisional"]
+    assert list(Completion) == ["good", "watch", "behind", "none"]
+    assert list(ChangeKind) == ["created", "changed", "deleted"]
+    assert f"status-{Completion.WATCH}" == "status-watch"  # the CSS classes of the status dots
+
+
+def test_the_api_sends_the_approval_state_as_its_word(demo, staff_client):
+    data = staff_client.get("/api/units/chanh-lo/2023/9m/").json()
+    assert data["approval"] == "provisional"
