@@ -23,16 +23,11 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from indicators.exchange import WorkbookRejected, import_workbook, plan_import, read_workbook
+from indicators.exchange.planner import KEEP
+from indicators.exchange.reader import MAX_FILE_BYTES
+from indicators.exchange.schema import SHEETS
 from indicators.exchange.template import import_workbook_file
-from indicators.exchange.workbook_import import (
-    KEEP,
-    MAX_FILE_BYTES,
-    SHEETS,
-    WorkbookRejected,
-    import_workbook,
-    plan_import,
-    read_workbook,
-)
 from indicators.reporting.export_views import xlsx_response
 
 PENDING_DIR = Path(tempfile.gettempdir()) / "ward-report-imports"
