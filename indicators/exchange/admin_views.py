@@ -2,7 +2,8 @@
 
 Between the preview and the confirmation the uploaded file waits in a private temporary
 directory under a random token bound to the user; the confirmation reads, checks and writes it
-again in one transaction, so what was previewed is what gets written, or nothing is.
+again in one transaction, under the units' row locks, and is refused when the stored rows the
+preview compared with changed since: what was previewed is what gets written, or nothing is.
 """
 
 from __future__ import annotations
@@ -116,7 +117,8 @@ def upload_view(request: HttpRequest) -> HttpResponse:
         with _pending_path(request.user, token).open("wb") as pending:
             for chunk in upload.chunks():
                 pending.write(chunk)
-        request.session[f"import-{token}"] = name
+        # What the preview showed, to refuse the confirmation if stored rows change meanwhile.
+        request.session[f"import-{token}"] = {"name": name, "plan": plan.fingerprint}
     counts = plan.counts
     preview = [
         {
@@ -136,14 +138,17 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("indicators-import")
     token = request.POST.get("token", "")
-    name = request.session.get(f"import-{token}") if _TOKEN.match(token) else None
+    pending_import = request.session.get(f"import-{token}") if _TOKEN.match(token) else None
+    name = pending_import["name"] if pending_import else None
     pending = _pending_path(request.user, token) if name else None
     if pending is None or not pending.exists():
         messages.error(request, _("Không tìm thấy tệp đã tải lên (đã quá hạn?). Hãy tải lên lại."))
         return redirect("indicators-import")
     try:
         with pending.open("rb") as file:
-            counts = import_workbook(file, file_name=name, user=request.user)
+            counts = import_workbook(
+                file, file_name=name, user=request.user, expected=pending_import["plan"]
+            )
     except WorkbookRejected as rejected:
         return _refused(request, name, rejected)
     finally:
