@@ -632,3 +632,31 @@ def test_a_number_typed_as_a_percentage_in_excel_is_read_in_percent(db):
     rates = dict(Figure.objects.filter(indicator__code="dvc").values_list("month", "value"))
     assert rates[10] == D("86.7")
     assert rates[11] == D("64.1")
+
+
+def test_a_unique_violation_while_writing_is_a_message_and_writes_nothing(
+    staff_client, monkeypatch
+):
+    """Someone created the same row meanwhile without the units' locks (the PostgreSQL test in
+    test_import_concurrent.py shows how): the confirmation says so instead of a server error."""
+    from django.db import IntegrityError
+
+    from indicators.exchange import writer
+
+    preview = upload(staff_client, CITY)
+    write = writer._write
+
+    def write_then_collide(plan, *, user):
+        write(plan, user=user)
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(writer, "_write", write_then_collide)
+    response = staff_client.post(
+        reverse("indicators-import-confirm"), {"token": preview.context["token"]}
+    )
+    assert response.status_code == 200
+    assert (
+        "Có người vừa lưu cùng dòng số liệu trong lúc nhập; chưa nhập gì. Hãy tải tệp lên lại "
+        "để xem trước những gì sẽ thay đổi." in response.content.decode()
+    )
+    assert nothing_written()

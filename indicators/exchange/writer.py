@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -54,8 +54,8 @@ def import_workbook(
             if expected and plan.fingerprint != expected:
                 raise WorkbookRejected([CellError("", 0, "", _changed_since_preview())])
             _write(plan, user=user)
-    except IntegrityError:
-        raise WorkbookRejected([CellError("", 0, "", _written_meanwhile())]) from None
+    except (IntegrityError, OperationalError) as error:
+        _refuse_if_written_meanwhile(error)
     return plan.counts
 
 
@@ -75,9 +75,23 @@ def apply_plan(plan: ImportPlan, *, user=None) -> dict[str, SheetCounts]:
             if locked:
                 raise WorkbookRejected(locked)
             _write(plan, user=user)
-    except IntegrityError:
-        raise WorkbookRejected([CellError("", 0, "", _written_meanwhile())]) from None
+    except (IntegrityError, OperationalError) as error:
+        _refuse_if_written_meanwhile(error)
     return plan.counts
+
+
+# PostgreSQL's deadlock and serialisation failures: another writer took the same rows.
+_CONFLICTS = {"40P01", "40001"}
+
+
+def _refuse_if_written_meanwhile(error: Exception) -> None:
+    """A unique violation or a lost deadlock means someone wrote the same rows meanwhile
+    (a writer that took no unit lock): refuse with a message. Any other database error is
+    re-raised."""
+    if isinstance(error, OperationalError):
+        if getattr(error.__cause__, "sqlstate", None) not in _CONFLICTS:
+            raise error
+    raise WorkbookRejected([CellError("", 0, "", _written_meanwhile())]) from None
 
 
 def _changed_since_preview() -> str:
