@@ -660,3 +660,60 @@ def test_a_unique_violation_while_writing_is_a_message_and_writes_nothing(
         "để xem trước những gì sẽ thay đổi." in response.content.decode()
     )
     assert nothing_written()
+
+
+INDICATOR_HEADER = ["code", "name", "unit", "kind", "direction", "area", "is_main", "is_active"]
+
+
+def test_yes_no_columns_read_excel_booleans_numbers_and_words(db):
+    sheets = {
+        "areas": CITY["areas"],
+        "indicators": [
+            INDICATOR_HEADER,
+            ["a", "A", "đồng", "sum", "up", "ngan-sach", True, False],
+            ["b", "B", "đồng", "sum", "up", "ngan-sach", 1, "0"],
+            ["c", "C", "đồng", "sum", "up", "ngan-sach", "có", "không"],
+            ["d", "D", "đồng", "sum", "up", "ngan-sach", None, None],  # blank: the defaults
+        ],
+    }
+    run(sheets)
+    flags = dict(
+        (code, (main, active))
+        for code, main, active in Indicator.objects.values_list("code", "is_main", "is_active")
+    )
+    assert flags == {
+        "a": (True, False),
+        "b": (True, False),
+        "c": (True, False),
+        "d": (False, True),
+    }
+
+
+def test_a_yes_no_cell_that_is_neither_is_an_error(db):
+    sheets = {
+        "areas": CITY["areas"],
+        "indicators": [INDICATOR_HEADER, ["a", "A", "đồng", "sum", "up", "ngan-sach", "maybe", 1]],
+    }
+    assert rejected(sheets) == [
+        (
+            "indicators",
+            2,
+            "is_main",
+            "“maybe” không hợp lệ; chỉ nhận: có, không (hoặc TRUE, FALSE, 1, 0).",
+        )
+    ]
+
+
+def test_an_absent_or_blank_optional_column_leaves_the_stored_field_as_it_is(db):
+    run(CITY)
+    Indicator.objects.filter(code="thu").update(is_main=True, name_en="Revenue", order=4)
+    header = ["code", "name", "unit", "kind", "direction", "area", "is_main", "order"]
+    again = {
+        "indicators": [header, ["thu", "Tổng thu ngân sách", "đồng", "sum", "up", "ngan-sach"]]
+    }
+
+    counts = run(again)
+
+    assert counts["indicators"].unchanged == 1
+    revenue = Indicator.objects.get(code="thu")
+    assert (revenue.is_main, revenue.name_en, revenue.order) == (True, "Revenue", 4)
