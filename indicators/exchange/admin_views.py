@@ -139,7 +139,8 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
         return redirect("indicators-import")
     token = request.POST.get("token", "")
     pending_import = request.session.get(f"import-{token}") if _TOKEN.match(token) else None
-    name = pending_import["name"] if pending_import else None
+    # (an upload previewed before this version kept only its name: upload it again)
+    name = pending_import.get("name") if isinstance(pending_import, dict) else None
     pending = _pending_path(request.user, token) if name else None
     if pending is None or not pending.exists():
         messages.error(request, _("Không tìm thấy tệp đã tải lên (đã quá hạn?). Hãy tải lên lại."))

@@ -141,6 +141,7 @@ class _Planner:
         self.raw, self.user = raw, user
         self.errors: list[CellError] = []
         self.plan = ImportPlan(file_name=raw.file_name)
+        self._ids: dict[str, dict[str, int]] = {}  # sheet → code → stored id, read on first use
         self.db_tree = UnitTree.load()  # read afresh: the import runs under its row locks
         visible = None if user is None else access.unit_ids_for(user, "view")
         if visible is None:
@@ -372,10 +373,9 @@ class _Planner:
         creates; None for no code."""
         if not code:
             return None
-        if not hasattr(self, "_ids"):
-            self._ids: dict[str, dict[str, int]] = {
-                "units": {code: unit.id for code, unit in self.db_tree.by_code.items()}
-            }
+        if key == "units":
+            unit = self.db_tree.by_code.get(code)
+            return NEW if unit is None else unit.id
         if key not in self._ids:
             model = SHEETS[key].model
             wanted = {
