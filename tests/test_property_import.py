@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from indicators.exchange.workbook_import import WorkbookRejected, import_workbook
+from indicators.exchange import WorkbookRejected, import_workbook
 from indicators.models import Figure
 
 FIGURES = ["unit", "indicator", "year", "month", "value", "numerator", "denominator", "status"]

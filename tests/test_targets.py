@@ -75,7 +75,7 @@ def test_an_imported_percentage_target_above_100_is_refused(demo, staff_user):
 
     from openpyxl import Workbook
 
-    from indicators.exchange.workbook_import import WorkbookRejected, import_workbook
+    from indicators.exchange import WorkbookRejected, import_workbook
 
     workbook = Workbook()
     sheet = workbook.active

@@ -13,9 +13,8 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
-from indicators.exchange import workbook_import
+from indicators.exchange import CellError, WorkbookRejected, import_workbook, reader
 from indicators.exchange.template import import_workbook_file
-from indicators.exchange.workbook_import import CellError, WorkbookRejected, import_workbook
 from indicators.models import (
     Area,
     Authority,
@@ -371,18 +370,18 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(db, monkeypatch):
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", b"\0" * 5_000_000)  # compresses to ~5 kB
-    monkeypatch.setattr(workbook_import, "MAX_UNCOMPRESSED_BYTES", 4_000_000)
+    monkeypatch.setattr(reader, "MAX_UNCOMPRESSED_BYTES", 4_000_000)
     assert len(bomb.getvalue()) < 20_000
     assert refusal(bomb.getvalue()) == "Tệp quá lớn khi giải nén; giới hạn là 3 MB."
 
 
 def test_a_file_over_the_size_limit_is_refused(db, monkeypatch):
-    monkeypatch.setattr(workbook_import, "MAX_FILE_BYTES", 1024 * 1024)
+    monkeypatch.setattr(reader, "MAX_FILE_BYTES", 1024 * 1024)
     assert refusal(b"x" * (1024 * 1024 + 1)) == "Tệp quá lớn (1 MB); giới hạn là 1 MB."
 
 
 def test_a_workbook_over_the_row_limit_is_refused(db, monkeypatch):
-    monkeypatch.setattr(workbook_import, "MAX_DATA_ROWS", 3)
+    monkeypatch.setattr(reader, "MAX_DATA_ROWS", 3)
     assert refusal(xlsx(CITY).getvalue()) == (
         "Tệp có hơn 3 dòng số liệu; hãy chia thành nhiều tệp nhỏ hơn."
     )
@@ -462,9 +461,8 @@ def test_a_clerk_imports_figures_of_their_own_unit_and_not_of_another(clerk):
             ["xa-b", "thu", 2023, 10, 100, None, None, None],  # Xã B: not theirs
         ]
     }
-    assert rejected(sheets, user=clerk) == [
-        ("figures", 3, "unit", "Bạn không có quyền nhập, sửa số liệu của xa-b.")
-    ]
+    # Xã B is outside the grant: told exactly what a code that names no unit is told.
+    assert rejected(sheets, user=clerk) == [("figures", 3, "unit", "Không có đơn vị có mã “xa-b”.")]
     del sheets["figures"][2]
     assert run(sheets, user=clerk)["figures"].created == 1
 
@@ -634,3 +632,88 @@ def test_a_number_typed_as_a_percentage_in_excel_is_read_in_percent(db):
     rates = dict(Figure.objects.filter(indicator__code="dvc").values_list("month", "value"))
     assert rates[10] == D("86.7")
     assert rates[11] == D("64.1")
+
+
+def test_a_unique_violation_while_writing_is_a_message_and_writes_nothing(
+    staff_client, monkeypatch
+):
+    """Someone created the same row meanwhile without the units' locks (the PostgreSQL test in
+    test_import_concurrent.py shows how): the confirmation says so instead of a server error."""
+    from django.db import IntegrityError
+
+    from indicators.exchange import writer
+
+    preview = upload(staff_client, CITY)
+    write = writer._write
+
+    def write_then_collide(plan, *, user):
+        write(plan, user=user)
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(writer, "_write", write_then_collide)
+    response = staff_client.post(
+        reverse("indicators-import-confirm"), {"token": preview.context["token"]}
+    )
+    assert response.status_code == 200
+    assert (
+        "Có người vừa lưu cùng dòng số liệu trong lúc nhập; chưa nhập gì. Hãy tải tệp lên lại "
+        "để xem trước những gì sẽ thay đổi." in response.content.decode()
+    )
+    assert nothing_written()
+
+
+INDICATOR_HEADER = ["code", "name", "unit", "kind", "direction", "area", "is_main", "is_active"]
+
+
+def test_yes_no_columns_read_excel_booleans_numbers_and_words(db):
+    sheets = {
+        "areas": CITY["areas"],
+        "indicators": [
+            INDICATOR_HEADER,
+            ["a", "A", "đồng", "sum", "up", "ngan-sach", True, False],
+            ["b", "B", "đồng", "sum", "up", "ngan-sach", 1, "0"],
+            ["c", "C", "đồng", "sum", "up", "ngan-sach", "có", "không"],
+            ["d", "D", "đồng", "sum", "up", "ngan-sach", None, None],  # blank: the defaults
+        ],
+    }
+    run(sheets)
+    flags = dict(
+        (code, (main, active))
+        for code, main, active in Indicator.objects.values_list("code", "is_main", "is_active")
+    )
+    assert flags == {
+        "a": (True, False),
+        "b": (True, False),
+        "c": (True, False),
+        "d": (False, True),
+    }
+
+
+def test_a_yes_no_cell_that_is_neither_is_an_error(db):
+    sheets = {
+        "areas": CITY["areas"],
+        "indicators": [INDICATOR_HEADER, ["a", "A", "đồng", "sum", "up", "ngan-sach", "maybe", 1]],
+    }
+    assert rejected(sheets) == [
+        (
+            "indicators",
+            2,
+            "is_main",
+            "“maybe” không hợp lệ; chỉ nhận: có, không (hoặc TRUE, FALSE, 1, 0).",
+        )
+    ]
+
+
+def test_an_absent_or_blank_optional_column_leaves_the_stored_field_as_it_is(db):
+    run(CITY)
+    Indicator.objects.filter(code="thu").update(is_main=True, name_en="Revenue", order=4)
+    header = ["code", "name", "unit", "kind", "direction", "area", "is_main", "order"]
+    again = {
+        "indicators": [header, ["thu", "Tổng thu ngân sách", "đồng", "sum", "up", "ngan-sach"]]
+    }
+
+    counts = run(again)
+
+    assert counts["indicators"].unchanged == 1
+    revenue = Indicator.objects.get(code="thu")
+    assert (revenue.is_main, revenue.name_en, revenue.order) == (True, "Revenue", 4)

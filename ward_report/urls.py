@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from indicators import health
 from indicators.exchange import admin_views as admin_import
+from indicators.exchange import views as exchange_views
 from indicators.reporting import api, export_views, views
 
 urlpatterns = [
@@ -33,7 +34,7 @@ urlpatterns = [
     ),
     path(
         "units/<slug:unit_code>/<int:year>/<str:period_key>/data.xlsx",
-        export_views.period_data_xlsx,
+        exchange_views.period_data_xlsx,
         name="period-data",
     ),
 ]

@@ -2,7 +2,8 @@
 
 Between the preview and the confirmation the uploaded file waits in a private temporary
 directory under a random token bound to the user; the confirmation reads, checks and writes it
-again in one transaction, so what was previewed is what gets written, or nothing is.
+again in one transaction, under the units' row locks, and is refused when the stored rows the
+preview compared with changed since: what was previewed is what gets written, or nothing is.
 """
 
 from __future__ import annotations
@@ -23,16 +24,11 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from indicators.exchange import WorkbookRejected, import_workbook, plan_import, read_workbook
+from indicators.exchange.planner import KEEP
+from indicators.exchange.reader import MAX_FILE_BYTES
+from indicators.exchange.schema import SHEETS
 from indicators.exchange.template import import_workbook_file
-from indicators.exchange.workbook_import import (
-    KEEP,
-    MAX_FILE_BYTES,
-    SHEETS,
-    WorkbookRejected,
-    import_workbook,
-    plan_import,
-    read_workbook,
-)
 from indicators.reporting.export_views import xlsx_response
 
 PENDING_DIR = Path(tempfile.gettempdir()) / "ward-report-imports"
@@ -121,7 +117,8 @@ def upload_view(request: HttpRequest) -> HttpResponse:
         with _pending_path(request.user, token).open("wb") as pending:
             for chunk in upload.chunks():
                 pending.write(chunk)
-        request.session[f"import-{token}"] = name
+        # What the preview showed, to refuse the confirmation if stored rows change meanwhile.
+        request.session[f"import-{token}"] = {"name": name, "plan": plan.fingerprint}
     counts = plan.counts
     preview = [
         {
@@ -141,14 +138,18 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("indicators-import")
     token = request.POST.get("token", "")
-    name = request.session.get(f"import-{token}") if _TOKEN.match(token) else None
+    pending_import = request.session.get(f"import-{token}") if _TOKEN.match(token) else None
+    # (an upload previewed before this version kept only its name: upload it again)
+    name = pending_import.get("name") if isinstance(pending_import, dict) else None
     pending = _pending_path(request.user, token) if name else None
     if pending is None or not pending.exists():
         messages.error(request, _("Không tìm thấy tệp đã tải lên (đã quá hạn?). Hãy tải lên lại."))
         return redirect("indicators-import")
     try:
         with pending.open("rb") as file:
-            counts = import_workbook(file, file_name=name, user=request.user)
+            counts = import_workbook(
+                file, file_name=name, user=request.user, expected=pending_import["plan"]
+            )
     except WorkbookRejected as rejected:
         return _refused(request, name, rejected)
     finally:

@@ -13,14 +13,12 @@ from django.utils import timezone
 
 from indicators.approval import approval_state
 from indicators.core.periods import Period
-from indicators.models import Area, Authority, Figure, Indicator, PeriodReport, Target, Unit
+from indicators.models import Indicator, PeriodReport, Unit
 from indicators.reporting.selectors import (
     Aggregate,
     IndicatorRow,
-    ancestors,
     child_units,
     monthly_series_of,
-    subtree_ids,
     summaries,
 )
 
@@ -100,128 +98,3 @@ def period_export(*, unit: Unit, period: Period, made_on: date | None = None) ->
         approval=approval_state(unit, period),
         children=[ChildSummary(unit=child, rows=by_unit[child.id]) for child in children],
     )
-
-
-# --- The machine-readable companion: the import format -----------------------------------
-
-
-@dataclass(frozen=True)
-class DataExport:
-    """Rows of each import sheet (see ``workbook_import.SHEETS``), as plain values."""
-
-    sheets: dict[str, list[dict[str, object]]]
-
-
-def period_data(*, unit: Unit, period: Period) -> DataExport:
-    """Everything needed to rebuild ``unit``'s period summary elsewhere, in the import format.
-
-    Holds the unit with its ancestors and every unit under it, their figures for the period's
-    months in the period's year and the year before (for "cùng kỳ"), the targets of the period's
-    year, and the catalogue rows and authorities those refer to.
-    """
-    members = subtree_ids(unit)
-    chain = ancestors(unit)
-    units = chain + list(
-        Unit.objects.filter(id__in=list(members)).select_related("parent").order_by("id")
-    )
-    units = _parents_first(units)
-    figures = list(
-        Figure.objects.filter(
-            unit_id__in=list(members),
-            year__in=(period.year - 1, period.year),
-            month__gte=period.first_month,
-            month__lte=period.last_month,
-        )
-        .select_related("unit", "indicator")
-        .order_by("year", "month", "unit__code", "indicator__code")
-    )
-    targets = list(
-        Target.objects.filter(unit_id__in=list(members), year=period.year)
-        .select_related("unit", "indicator", "authority")
-        .order_by("unit__code", "indicator__code", "authority__code")
-    )
-    indicator_ids = {f.indicator_id for f in figures} | {t.indicator_id for t in targets}
-    indicators = list(Indicator.objects.filter(id__in=indicator_ids).select_related("area"))
-    areas = Area.objects.filter(id__in={i.area_id for i in indicators})
-    authorities = Authority.objects.filter(id__in={t.authority_id for t in targets})
-    return DataExport(
-        sheets={
-            "areas": [{"code": a.code, "name": a.name, "order": a.order} for a in areas],
-            "authorities": [
-                {
-                    "code": a.code,
-                    "name": a.name,
-                    "report_phrase": a.report_phrase,
-                    "order": a.order,
-                }
-                for a in authorities
-            ],
-            "units": [
-                {
-                    "code": u.code,
-                    "name": u.name,
-                    "level": u.level,
-                    "parent": u.parent.code if u.parent else "",
-                    "order": u.order,
-                }
-                for u in units
-            ],
-            "indicators": [
-                {
-                    "code": i.code,
-                    "name": i.name,
-                    "unit": i.unit,
-                    "kind": i.kind,
-                    "direction": i.direction,
-                    "area": i.area.code,
-                    "short_name": i.short_name,
-                    "numerator_label": i.numerator_label,
-                    "denominator_label": i.denominator_label,
-                    "order": i.order,
-                }
-                for i in indicators
-            ],
-            "targets": [
-                {
-                    "unit": t.unit.code,
-                    "indicator": t.indicator.code,
-                    "year": t.year,
-                    "authority": t.authority.code,
-                    "value": t.value,
-                    "basis": t.basis,
-                }
-                for t in targets
-            ],
-            "figures": [
-                {
-                    "unit": f.unit.code,
-                    "indicator": f.indicator.code,
-                    "year": f.year,
-                    "month": f.month,
-                    "value": f.value,
-                    "numerator": f.numerator,
-                    "denominator": f.denominator,
-                    "status": f.status,
-                }
-                for f in figures
-            ],
-        }
-    )
-
-
-def _parents_first(units: list[Unit]) -> list[Unit]:
-    """Units ordered so that each parent comes before its children (as people read a tree)."""
-    by_id = {u.id: u for u in units}
-    ordered, seen = [], set()
-
-    def place(unit: Unit) -> None:
-        if unit.id in seen:
-            return
-        if unit.parent_id in by_id:
-            place(by_id[unit.parent_id])
-        seen.add(unit.id)
-        ordered.append(unit)
-
-    for unit in units:
-        place(unit)
-    return ordered

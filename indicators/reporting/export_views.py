@@ -1,4 +1,5 @@
-"""Downloads of a unit's period: the report workbook and its machine-readable companion."""
+"""Downloads of a unit's period: the report workbook (its machine-readable companion, the data
+file, is ``indicators.exchange.views``)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from io import BytesIO
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 
-from indicators.exchange.template import import_workbook_file
 from indicators.models import Unit
-from indicators.reporting.export_rows import period_data, period_export
+from indicators.reporting.export_rows import period_export
 from indicators.reporting.views import unit_and_period
 from indicators.reporting.workbook import period_workbook
 
@@ -37,14 +37,3 @@ def period_export_xlsx(request: HttpRequest, unit_code: str, year: int, period_k
         return missing
     workbook = period_workbook(period_export(unit=unit, period=period))
     return xlsx_response(workbook, export_file_name(unit, period))
-
-
-@login_required
-def period_data_xlsx(request: HttpRequest, unit_code: str, year: int, period_key: str):
-    """The same period in the import layout: what another installation, or this one after
-    corrections, can import as is."""
-    unit, period, missing = unit_and_period(request, unit_code, year, period_key)
-    if missing:
-        return missing
-    workbook = import_workbook_file(period_data(unit=unit, period=period).sheets)
-    return xlsx_response(workbook, export_file_name(unit, period, "-du-lieu"))

@@ -9,9 +9,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from indicators.core.periods import InvalidPeriod, parse_period
+from indicators.exchange.data_file import period_data
 from indicators.exchange.template import import_workbook_file
 from indicators.models import Unit
-from indicators.reporting.export_rows import period_data, period_export
+from indicators.reporting.export_rows import period_export
 from indicators.reporting.workbook import period_workbook
 
 

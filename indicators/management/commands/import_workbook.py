@@ -9,13 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from indicators.exchange.workbook_import import (
-    SHEETS,
-    WorkbookRejected,
-    import_workbook,
-    plan_import,
-    read_workbook,
-)
+from indicators.exchange import WorkbookRejected, import_workbook, plan_import, read_workbook
+from indicators.exchange.schema import SHEETS
 
 
 class Command(BaseCommand):

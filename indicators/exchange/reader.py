@@ -1,0 +1,419 @@
+"""Reading an uploaded workbook: the file's limits, its sheets' headers and typed cells.
+
+Nothing here reads the database. :func:`read_workbook` opens the file safely and returns the
+rows of the sheets :data:`~indicators.exchange.schema.SHEETS` declares; :func:`read_values`
+turns one row's cells into the typed values its columns declare, recording every problem
+(sheet, row, column, message) instead of raising, so that a file's errors are listed at once.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from typing import IO
+
+from django.core.validators import validate_slug
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from indicators.core.numbers import NumberFormatError, parse_number
+from indicators.exchange.schema import SHEETS, Column, ColumnType, Sheet
+
+# Limits that keep a hostile or mistaken upload from exhausting the server.
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the .xlsx file itself
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # Σ declared sizes of the zip members (zip bombs)
+MAX_ZIP_MEMBERS = 1000
+MAX_DATA_ROWS = 200_000  # all sheets together, header rows excluded
+MAX_COLUMNS = 30  # cells beyond this column are never read
+MAX_ERRORS = 1000  # reading stops collecting after this many problems
+
+AMOUNT_PLACES = Decimal("0.0001")  # what Figure and Target store (decimal_places=4)
+AMOUNT_LIMIT = Decimal(10) ** 18  # max_digits=22 with 4 decimals
+
+
+@dataclass(frozen=True)
+class CellError:
+    """One problem, where the user can find it. ``row`` is the sheet's row number (1 = header);
+    0 means the file as a whole."""
+
+    sheet: str
+    row: int
+    column: str  # the column key ("value"), or "" for a whole row or sheet
+    message: str
+    letter: str = ""  # the column's letter in the sheet ("E"), when known
+
+    def __str__(self) -> str:
+        where = []
+        if self.sheet:
+            where.append(_("trang %(sheet)s") % {"sheet": self.sheet})
+        if self.row:
+            where.append(_("dòng %(row)d") % {"row": self.row})
+        if self.column:
+            column = f"{self.letter} ({self.column})" if self.letter else self.column
+            where.append(_("cột %(column)s") % {"column": column})
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class WorkbookRejected(Exception):
+    """The workbook cannot be imported; ``errors`` lists every reason found."""
+
+    def __init__(self, errors: list[CellError]):
+        super().__init__("; ".join(str(e) for e in errors[:5]))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    number: int  # the row number in the sheet
+    cells: dict[str, object]  # column key → raw cell value
+    letters: dict[str, str]  # column key → column letter
+
+
+@dataclass
+class RawWorkbook:
+    file_name: str
+    sheets: dict[str, list[SheetRow]] = field(default_factory=dict)
+    headers: dict[str, set[str]] = field(default_factory=dict)  # the columns each sheet has
+
+
+# --- Reading the file ---------------------------------------------------------------------
+
+
+def read_workbook(file: IO[bytes], *, file_name: str) -> RawWorkbook:
+    """Open an uploaded .xlsx safely and return its known sheets' rows.
+
+    Raises :class:`WorkbookRejected` for a file that is too big, is not a workbook, is damaged,
+    or whose headers do not match the expected keys.
+    """
+    file_error = _check_container(file)
+    if file_error:
+        raise WorkbookRejected([CellError("", 0, "", file_error)])
+    file.seek(0)
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds of errors for damaged files
+        raise WorkbookRejected([CellError("", 0, "", _damaged_message())]) from None
+    raw = RawWorkbook(file_name=file_name)
+    errors: list[CellError] = []
+    try:
+        names = {name.strip().lower(): name for name in workbook.sheetnames}
+        present = [key for key in SHEETS if key in names]
+        if not present:
+            message = _(
+                "Sổ tính không có trang nào để nhập. Tên trang phải là một trong: %(names)s."
+            ) % {"names": ", ".join(SHEETS)}
+            raise WorkbookRejected([CellError("", 0, "", message)])
+        row_count = 0
+        for key in present:
+            rows, headers, row_count = _read_sheet(
+                workbook[names[key]], SHEETS[key], errors, row_count
+            )
+            raw.sheets[key], raw.headers[key] = rows, headers
+            if row_count > MAX_DATA_ROWS:
+                message = _(
+                    "Tệp có hơn %(limit)d dòng số liệu; hãy chia thành nhiều tệp nhỏ hơn."
+                ) % {"limit": MAX_DATA_ROWS}
+                raise WorkbookRejected([CellError("", 0, "", message)])
+    except WorkbookRejected:
+        raise
+    except Exception:
+        raise WorkbookRejected([CellError("", 0, "", _damaged_message())]) from None
+    finally:
+        workbook.close()
+    if errors:
+        raise WorkbookRejected(errors)
+    return raw
+
+
+def _damaged_message() -> str:
+    return _(
+        "Tệp bị hỏng hoặc không phải là sổ tính Excel (.xlsx); hãy lưu lại bằng Excel rồi thử lại."
+    )
+
+
+def _check_container(file: IO[bytes]) -> str:
+    """An error message for a file that is too big or not an .xlsx zip, else ""."""
+    file.seek(0, 2)
+    size = file.tell()
+    file.seek(0)
+    if size == 0:
+        return _("Tệp rỗng.")
+    if size > MAX_FILE_BYTES:
+        return _("Tệp quá lớn (%(size)d MB); giới hạn là %(limit)d MB.") % {
+            "size": size // (1024 * 1024),
+            "limit": MAX_FILE_BYTES // (1024 * 1024),
+        }
+    if not zipfile.is_zipfile(file):
+        return _(
+            "Tệp không phải là sổ tính Excel (.xlsx). Tệp .xls cũ hoặc .csv hãy mở bằng Excel "
+            "và lưu lại dưới dạng .xlsx."
+        )
+    file.seek(0)
+    try:
+        with zipfile.ZipFile(file) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return _damaged_message()
+    # A zip member is never inflated past its declared size, so the declared sizes bound the
+    # memory a zip bomb could take.
+    if len(members) > MAX_ZIP_MEMBERS or (
+        sum(member.file_size for member in members) > MAX_UNCOMPRESSED_BYTES
+    ):
+        return _("Tệp quá lớn khi giải nén; giới hạn là %(limit)d MB.") % {
+            "limit": MAX_UNCOMPRESSED_BYTES // (1024 * 1024)
+        }
+    return ""
+
+
+def _read_sheet(sheet, spec: Sheet, errors: list[CellError], row_count: int):
+    rows: list[SheetRow] = []
+    columns: dict[int, str] = {}  # 0-based position → key
+    header_seen = False
+    for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
+        values = [_cell_value(cell) for cell in cells]
+        if not header_seen:
+            header_seen = True
+            columns = _read_header(values, spec, errors)
+            continue
+        if all(_is_blank(v) for v in values):
+            continue
+        row_count += 1
+        if row_count > MAX_DATA_ROWS:
+            break
+        rows.append(
+            SheetRow(
+                number=number,
+                cells={key: values[i] if i < len(values) else None for i, key in columns.items()},
+                letters={key: get_column_letter(i + 1) for i, key in columns.items()},
+            )
+        )
+    if not header_seen:
+        errors.append(CellError(spec.key, 1, "", _("Trang trống: thiếu dòng tiêu đề.")))
+    return rows, set(columns.values()), row_count
+
+
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+
+
+def _cell_value(cell):
+    """A cell's value; a number shown as a percentage (86,7% is stored as 0.867) in percent.
+
+    A "%" quoted in the format ('0.00"%"', as our own report sheets write) is only a sign and
+    does not scale the number.
+    """
+    value = cell.value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number_format = _QUOTED.sub("", getattr(cell, "number_format", None) or "")
+        if "%" in number_format:
+            return Decimal(repr(value)) * 100
+    return value
+
+
+def _read_header(values, spec: Sheet, errors: list[CellError]) -> dict[int, str]:
+    columns: dict[int, str] = {}
+    for index, value in enumerate(values):
+        if _is_blank(value):
+            continue
+        key = str(value).strip().lower()
+        letter = get_column_letter(index + 1)
+        if key not in spec.by_name:
+            errors.append(
+                CellError(
+                    spec.key,
+                    1,
+                    key,
+                    _("Cột không được biết; các cột của trang này là: %(columns)s.")
+                    % {"columns": ", ".join(spec.names)},
+                    letter,
+                )
+            )
+        elif key in columns.values():
+            errors.append(CellError(spec.key, 1, key, _("Cột bị lặp lại."), letter))
+        else:
+            columns[index] = key
+    for key in spec.required:
+        if key not in columns.values():
+            errors.append(CellError(spec.key, 1, key, _("Thiếu cột bắt buộc.")))
+    return columns
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# --- Reading cells ------------------------------------------------------------------------
+
+
+class Cells:
+    """Typed reads of one row's cells that record problems instead of raising."""
+
+    def __init__(self, sheet: str, row: SheetRow, errors: list[CellError]):
+        self.sheet, self.row, self.errors = sheet, row, errors
+        self.start = len(errors)
+
+    @property
+    def ok(self) -> bool:
+        """No problem found in this row so far (a row with one is not checked further)."""
+        return len(self.errors) == self.start
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.append(
+            CellError(
+                self.sheet, self.row.number, column, message, self.row.letters.get(column, "")
+            )
+        )
+
+    def text(self, column: str, *, required: bool = True, max_length: int = 300) -> str:
+        value = self.row.cells.get(column)
+        if _is_blank(value):
+            if required:
+                self.error(column, _("Ô này không được để trống."))
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = str(value).strip()
+        if len(text) > max_length:
+            self.error(column, _("Dài quá %(limit)d ký tự.") % {"limit": max_length})
+        return text
+
+    def code(self, column: str, *, required: bool = True) -> str:
+        text = self.text(column, required=required, max_length=64)
+        if text:
+            try:
+                validate_slug(text)
+            except Exception:
+                self.error(
+                    column,
+                    _(
+                        "Mã “%(code)s” không hợp lệ: chỉ dùng chữ không dấu, số, "
+                        "dấu gạch ngang hoặc gạch dưới."
+                    )
+                    % {"code": text},
+                )
+                return ""
+        return text
+
+    def choice(self, column: str, choices: type, *, default: str = "") -> str:
+        text = self.text(column, required=not default).lower()
+        if not text:
+            return default
+        allowed = [str(v) for v in choices.values]
+        if text not in allowed:
+            self.error(
+                column,
+                _("“%(value)s” không hợp lệ; chỉ nhận: %(allowed)s.")
+                % {"value": text, "allowed": ", ".join(allowed)},
+            )
+            return ""
+        return text
+
+    def number(self, column: str, *, required: bool = True) -> Decimal | None:
+        value = self.row.cells.get(column)
+        if _is_blank(value):
+            if required:
+                self.error(column, _("Chưa nhập số."))
+            return None
+        if isinstance(value, bool) or isinstance(value, datetime | date | time):
+            self.error(column, _("Ô này phải là một số."))
+            return None
+        if isinstance(value, Decimal):
+            number = value
+        elif isinstance(value, int):
+            number = Decimal(value)
+        elif isinstance(value, float):
+            number = Decimal(repr(value))  # the shortest decimal that is this float: 86.7
+        else:
+            try:
+                number = parse_number(str(value), dots_group_thousands=False)
+            except NumberFormatError as problem:
+                self.error(column, str(problem))
+                return None
+        if not number.is_finite() or abs(number) >= AMOUNT_LIMIT:
+            self.error(column, _("Số quá lớn."))
+            return None
+        # Stored with four decimals; an Excel formula's 28.333333333333332 keeps 28.3333.
+        if number.as_tuple().exponent < AMOUNT_PLACES.as_tuple().exponent:
+            number = number.quantize(AMOUNT_PLACES, rounding=ROUND_HALF_UP)
+        return number
+
+    def integer(self, column: str, low: int, high: int, message: str) -> int | None:
+        number = self.number(column)
+        if number is None:
+            return None
+        if number != number.to_integral_value() or not low <= number <= high:
+            self.error(column, message % {"value": _plain(number)})
+            return None
+        return int(number)
+
+    def boolean(self, column: str) -> bool | None:
+        value = self.row.cells.get(column)
+        if _is_blank(value):
+            return None
+        if isinstance(value, bool):
+            return value
+        text = str(int(value) if isinstance(value, float) and value.is_integer() else value)
+        answer = _YES_NO.get(text.strip().lower())
+        if answer is None:
+            self.error(
+                column,
+                _("“%(value)s” không hợp lệ; chỉ nhận: có, không (hoặc TRUE, FALSE, 1, 0).")
+                % {"value": text.strip()},
+            )
+        return answer
+
+
+_YES_NO = {
+    "có": True, "co": True, "x": True, "1": True, "true": True, "yes": True,
+    "không": False, "khong": False, "0": False, "false": False, "no": False,
+}  # fmt: skip
+
+
+def _plain(number: Decimal) -> str:
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
+
+
+def read_values(sheet: Sheet, row: SheetRow, columns: set[str], cells: Cells) -> dict[str, object]:
+    """The typed values of one row's ``columns`` (those its sheet's header has).
+
+    A blank cell of an optional number or yes/no column is left out (the field stays as it
+    is); a blank optional text is "" (it clears the field). Problems go to ``cells``.
+    """
+    values: dict[str, object] = {}
+    for column in sheet.columns:
+        if column.name not in columns:
+            continue
+        value = read_cell(column, cells)
+        if value is _KEEP:
+            continue
+        values[column.name] = value
+    return values
+
+
+_KEEP = object()  # a blank optional cell that leaves its field as it is
+
+
+def read_cell(column: Column, cells: Cells) -> object:
+    name, must = column.name, column.required and not column.blank
+    match column.type:
+        case ColumnType.CODE | ColumnType.REFERENCE:
+            return cells.code(name, required=must)
+        case ColumnType.TEXT:
+            return cells.text(name, required=must, max_length=column.max_length)
+        case ColumnType.CHOICE:
+            return cells.choice(name, column.choices, default=column.default)
+        case ColumnType.NUMBER:
+            return cells.number(name, required=must)
+        case ColumnType.INTEGER:
+            if not column.required and _is_blank(cells.row.cells.get(name)):
+                return _KEEP
+            return cells.integer(name, column.low, column.high, column.range_message)
+        case ColumnType.BOOLEAN:
+            value = cells.boolean(name)
+            return _KEEP if value is None else value
+    raise ValueError(f"unknown column type {column.type!r}")

@@ -1,0 +1,365 @@
+"""The workbook's sheets and their columns, declared once.
+
+The reader (:mod:`.reader`, :mod:`.planner`), the data file (:mod:`.data_file`) and the template
+(:mod:`.template`) are all built from :data:`SHEETS`: a column added here is read, exported and
+explained in the template without another edit. Sheet and column names are a public interface
+(people keep filled-in files for years): never rename one; add new columns as optional.
+
+A column is ``required`` when the header must have it; a required column may still allow blank
+cells (``blank``: a root unit's ``parent``, a ratio's ``value``). An optional column that is
+absent leaves the field as it is; a blank optional cell clears a text, and leaves a number or a
+yes/no field as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.db import models
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import Area, Authority, Figure, Indicator, Target, Unit
+
+
+class ColumnType(StrEnum):
+    CODE = "code"  # a slug: the row's own code
+    TEXT = "text"
+    CHOICE = "choice"  # one of ``choices.values``
+    NUMBER = "number"  # a Decimal, four places at most
+    INTEGER = "integer"  # an int between ``low`` and ``high`` (inclusive)
+    BOOLEAN = "boolean"  # yes or no
+    REFERENCE = "reference"  # the code of a row of sheet ``references`` (or of the database)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet: its header key, the model field it fills and how it is read."""
+
+    name: str  # the header key, e.g. "value"
+    field: str  # the model attribute, e.g. "parent" (a foreign key for a reference)
+    type: ColumnType
+    help: str  # what the template explains (lazy, Vietnamese)
+    required: bool = False  # the header must have this column
+    blank: bool = False  # a required column whose cells may be empty
+    choices: type[models.TextChoices] | None = None
+    default: str = ""  # a choice's value for an empty cell ("" = the cell must be filled)
+    max_length: int = 300
+    low: int = 0
+    high: int = 2_147_483_647
+    range_message: str = ""  # for an integer outside low–high; "%(value)s" is the number
+    references: str = ""  # the sheet whose codes a reference names
+    width: int = 16  # the column's width in the template
+
+    def export(self, row: models.Model) -> object:
+        """This column's cell for a database row, as the data file writes it."""
+        value = getattr(row, self.field)
+        if self.type == ColumnType.REFERENCE:
+            return value.code if value is not None else ""
+        return value
+
+
+@dataclass(frozen=True)
+class Sheet:
+    key: str  # the sheet's name in the workbook
+    model: type[models.Model]
+    columns: tuple[Column, ...]
+    natural_key: tuple[str, ...]  # the columns that find a row's database row
+    by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {c.name: c for c in self.columns})
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def optional(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if not c.required)
+
+    def export(self, row: models.Model) -> dict[str, object]:
+        return {c.name: c.export(row) for c in self.columns}
+
+
+def _choices_help(message: str, key: str, choices: type[models.TextChoices]) -> str:
+    return message % {key: ", ".join(choices.values)}
+
+
+_choices_help_lazy = lazy(_choices_help, str)
+
+_ORDER_HELP = _("Không bắt buộc. Thứ tự sắp xếp trong báo cáo (số nguyên, nhỏ đứng trước).")
+_NAME_EN_HELP = _("Không bắt buộc. Tên tiếng Anh (trang tiếng Anh dùng tên này).")
+
+
+def _code(help: str) -> Column:
+    return Column("code", "code", ColumnType.CODE, help, required=True, max_length=64)
+
+
+def _name(help: str, max_length: int = 200) -> Column:
+    return Column(
+        "name", "name", ColumnType.TEXT, help, required=True, max_length=max_length, width=40
+    )
+
+
+def _text(name: str, help: str, max_length: int = 200, width: int = 30) -> Column:
+    return Column(name, name, ColumnType.TEXT, help, max_length=max_length, width=width)
+
+
+def _order() -> Column:
+    return Column(
+        "order",
+        "order",
+        ColumnType.INTEGER,
+        _ORDER_HELP,
+        range_message=_("Thứ tự %(value)s phải là số nguyên không âm."),
+    )
+
+
+def _reference(name: str, sheet: str, help: str, *, blank: bool = False) -> Column:
+    return Column(
+        name,
+        name,
+        ColumnType.REFERENCE,
+        help,
+        required=True,
+        blank=blank,
+        max_length=64,
+        references=sheet,
+    )
+
+
+def _year(help: str) -> Column:
+    return Column(
+        "year",
+        "year",
+        ColumnType.INTEGER,
+        help,
+        required=True,
+        low=1900,
+        high=2100,
+        range_message=_("Năm %(value)s không hợp lệ (1900–2100)."),
+    )
+
+
+def _yes_no(name: str, help: str) -> Column:
+    return Column(name, name, ColumnType.BOOLEAN, help)
+
+
+_VALUE_HELP = _(
+    "Chỉ tiêu năm. Số có thể gõ kiểu Việt Nam: 6.021.447.000 hoặc 86,7. "
+    "Số như 1.500 không rõ nghĩa sẽ bị từ chối: hãy gõ 1500 hoặc 1,5."
+)
+
+SHEETS: dict[str, Sheet] = {
+    sheet.key: sheet
+    for sheet in (
+        Sheet(
+            "areas",
+            Area,
+            (
+                _code(_("Mã lĩnh vực, không dấu, không khoảng trắng (ví dụ ngan-sach).")),
+                _name(_("Tên lĩnh vực (ví dụ Thu ngân sách nhà nước).")),
+                _order(),
+                _text("name_en", _NAME_EN_HELP, width=40),
+            ),
+            natural_key=("code",),
+        ),
+        Sheet(
+            "authorities",
+            Authority,
+            (
+                _code(_("Mã cơ quan giao chỉ tiêu (ví dụ hdnd-phuong).")),
+                _name(_("Tên cơ quan (ví dụ HĐND phường Chánh Lộ).")),
+                _text(
+                    "report_phrase",
+                    _(
+                        "Không bắt buộc. Cách gọi trong câu báo cáo "
+                        "(ví dụ chỉ tiêu HĐND phường giao)."
+                    ),
+                    width=32,
+                ),
+                _order(),
+                _text("name_en", _NAME_EN_HELP, width=40),
+                _text(
+                    "report_phrase_en",
+                    _("Không bắt buộc. Cách gọi trong câu báo cáo tiếng Anh."),
+                    width=32,
+                ),
+            ),
+            natural_key=("code",),
+        ),
+        Sheet(
+            "units",
+            Unit,
+            (
+                _code(_("Mã đơn vị, không dấu (ví dụ chanh-lo).")),
+                _name(_("Tên đơn vị (ví dụ Phường Chánh Lộ).")),
+                Column(
+                    "level",
+                    "level",
+                    ColumnType.CHOICE,
+                    _choices_help_lazy(
+                        _("Cấp đơn vị, một trong: %(levels)s."), "levels", Unit.Level
+                    ),
+                    required=True,
+                    choices=Unit.Level,
+                ),
+                _reference(
+                    "parent",
+                    "units",
+                    _("Mã đơn vị cấp trên; để trống nếu là cấp cao nhất."),
+                    blank=True,
+                ),
+                _order(),
+                _text("name_en", _NAME_EN_HELP, width=40),
+            ),
+            natural_key=("code",),
+        ),
+        Sheet(
+            "indicators",
+            Indicator,
+            (
+                _code(_("Mã chỉ tiêu, không dấu (ví dụ thu-ngan-sach).")),
+                _name(_("Tên chỉ tiêu."), max_length=300),
+                Column(
+                    "unit",
+                    "unit",
+                    ColumnType.TEXT,
+                    _("Đơn vị tính (ví dụ đồng, hộ, %)."),
+                    required=True,
+                    max_length=40,
+                ),
+                Column(
+                    "kind",
+                    "kind",
+                    ColumnType.CHOICE,
+                    _choices_help_lazy(
+                        _(
+                            "Loại chỉ tiêu, một trong: %(kinds)s. sum: cộng dồn các tháng; "
+                            "ratio: tỷ lệ từ tử số/mẫu số; level: số tại thời điểm; reported: "
+                            "tỷ lệ %% do hệ thống khác công bố."
+                        ),
+                        "kinds",
+                        Indicator.Kind,
+                    ),
+                    required=True,
+                    choices=Indicator.Kind,
+                ),
+                Column(
+                    "direction",
+                    "direction",
+                    ColumnType.CHOICE,
+                    _("up: càng cao càng tốt; down: càng thấp càng tốt."),
+                    required=True,
+                    choices=Indicator.Direction,
+                    default=Indicator.Direction.UP,
+                ),
+                _reference(
+                    "area", "areas", _("Mã lĩnh vực (trang areas hoặc đã có trong hệ thống).")
+                ),
+                _text("short_name", _("Không bắt buộc. Tên ngắn dùng trong câu báo cáo.")),
+                _text("numerator_label", _("Không bắt buộc. Tên tử số (chỉ tiêu ratio).")),
+                _text("denominator_label", _("Không bắt buộc. Tên mẫu số (chỉ tiêu ratio).")),
+                _order(),
+                _text("name_en", _NAME_EN_HELP, max_length=300, width=40),
+                _text("short_name_en", _("Không bắt buộc. Tên ngắn tiếng Anh.")),
+                _text("unit_en", _("Không bắt buộc. Đơn vị tính tiếng Anh."), max_length=40),
+                _yes_no(
+                    "is_main",
+                    _(
+                        "Không bắt buộc. Chỉ tiêu chính (so sánh giữa các đơn vị cấp dưới): "
+                        "có/không (TRUE/FALSE, 1/0); để trống là giữ nguyên (mới: không)."
+                    ),
+                ),
+                _yes_no(
+                    "is_active",
+                    _(
+                        "Không bắt buộc. Đang dùng: có/không (TRUE/FALSE, 1/0); để trống là "
+                        "giữ nguyên (mới: có)."
+                    ),
+                ),
+            ),
+            natural_key=("code",),
+        ),
+        Sheet(
+            "targets",
+            Target,
+            (
+                _reference("unit", "units", _("Mã đơn vị được giao chỉ tiêu.")),
+                _reference("indicator", "indicators", _("Mã chỉ tiêu.")),
+                _year(_("Năm (ví dụ 2023).")),
+                _reference("authority", "authorities", _("Mã cơ quan giao chỉ tiêu.")),
+                Column("value", "value", ColumnType.NUMBER, _VALUE_HELP, required=True),
+                _text(
+                    "basis",
+                    _("Không bắt buộc. Số, ngày nghị quyết/quyết định giao chỉ tiêu."),
+                    max_length=300,
+                    width=40,
+                ),
+            ),
+            natural_key=("unit", "indicator", "year", "authority"),
+        ),
+        Sheet(
+            "figures",
+            Figure,
+            (
+                _reference("unit", "units", _("Mã đơn vị.")),
+                _reference("indicator", "indicators", _("Mã chỉ tiêu.")),
+                _year(_("Năm.")),
+                Column(
+                    "month",
+                    "month",
+                    ColumnType.INTEGER,
+                    _("Tháng, từ 1 đến 12."),
+                    required=True,
+                    low=1,
+                    high=12,
+                    range_message=_("Tháng %(value)s không tồn tại (chỉ có tháng 1 đến 12)."),
+                ),
+                Column(
+                    "value",
+                    "value",
+                    ColumnType.NUMBER,
+                    _(
+                        "Số liệu tháng (mọi loại trừ ratio). Tỷ lệ reported gõ 0–100, ví dụ 64,1. "
+                        "Với chỉ tiêu sum, đây là số của riêng tháng đó, không phải lũy kế."
+                    ),
+                    required=True,
+                    blank=True,
+                ),
+                Column(
+                    "numerator",
+                    "numerator",
+                    ColumnType.NUMBER,
+                    _("Tử số (chỉ cho chỉ tiêu ratio), không lớn hơn mẫu số."),
+                    required=True,
+                    blank=True,
+                ),
+                Column(
+                    "denominator",
+                    "denominator",
+                    ColumnType.NUMBER,
+                    _("Mẫu số (chỉ cho chỉ tiêu ratio), lớn hơn 0."),
+                    required=True,
+                    blank=True,
+                ),
+                Column(
+                    "status",
+                    "status",
+                    ColumnType.CHOICE,
+                    _("estimate: ước thực hiện; official: chính thức (để trống = official)."),
+                    required=True,
+                    choices=Figure.Status,
+                    default=Figure.Status.OFFICIAL,
+                ),
+            ),
+            natural_key=("unit", "indicator", "year", "month"),
+        ),
+    )
+}
