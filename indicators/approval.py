@@ -59,11 +59,22 @@ def lock_units(unit: Unit) -> None:
 
 
 def lock_unit_ids(unit_ids: Iterable[int]) -> None:
-    """:func:`lock_units` for several units at once (an import): their chains, in id order."""
-    units = tree.current()
-    chains = {holder for unit_id in unit_ids for holder in units.chain_ids(unit_id)}
-    rows = Unit.objects.select_for_update().filter(id__in=chains).order_by("id")
-    list(rows.values_list("id"))
+    """:func:`lock_units` for several units at once (an import): their chains, in id order.
+
+    The chains are read afresh, and read again once their rows are locked: a unit moved
+    between the read and the lock would otherwise leave its new parents unlocked.
+    """
+    wanted = set(unit_ids)
+    locked: set[int] = set()
+    while True:
+        tree.forget()
+        units = tree.current()
+        chains = {holder for unit_id in wanted for holder in units.chain_ids(unit_id)}
+        if chains <= locked:
+            return
+        rows = Unit.objects.select_for_update().filter(id__in=chains - locked).order_by("id")
+        list(rows.values_list("id"))
+        locked |= chains
 
 
 def locked_months(unit_ids: Iterable[int], years: Iterable[int]) -> set[tuple[int, int, int]]:

@@ -321,7 +321,10 @@ def model_update(*, instance, data: dict, user=None, source: str) -> list[str]:
     for name in changed:
         setattr(instance, name, data[name])
     stamp_history(instance, user, source)
-    instance.save(update_fields=changed)
+    # ``auto_now`` stamps (a figure's ``updated_at``, the grid's version token) are set by
+    # ``save`` itself, but only written when named.
+    stamps = [f.name for f in instance._meta.concrete_fields if getattr(f, "auto_now", False)]
+    instance.save(update_fields=changed + [name for name in stamps if name not in changed])
     return changed
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import IO
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -151,9 +150,6 @@ def _write(plan: ImportPlan, *, user) -> None:
                 if "code" in sheet.by_name:
                     ids[key][row.code] = row.id
             else:
-                if hasattr(change.current, "updated_at"):
-                    # update_fields leaves auto_now alone: the grid's version token reads it
-                    data["updated_at"] = timezone.now()
                 model_update(instance=change.current, data=data, user=user, source=source)
         if created:
             bulk_create_with_history(
