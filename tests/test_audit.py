@@ -355,3 +355,27 @@ def test_a_bulk_delete_of_units_keeps_who_and_from_where(client, tree, boss):
     assert not Unit.objects.filter(pk__in=[g.pk for g in groups]).exists()
     for group in groups:
         assert history_of(Unit, id=group.pk)[-1] == ("-", "boss", "admin")
+
+
+def test_a_unit_changed_by_the_import_keeps_the_user_and_the_file(tree, boss):
+    import io
+
+    from openpyxl import Workbook
+
+    from indicators.exchange.workbook_import import import_workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "units"
+    sheet.append(["code", "name", "level", "parent"])
+    sheet.append(["group-a2", "Tổ 2 (mới)", "group", "ward-a"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    import_workbook(buffer, file_name="to-dan-pho.xlsx", user=boss)
+    changed = Unit.objects.get(code="group-a2")
+    assert changed.name == "Tổ 2 (mới)"
+    assert history_of(Unit, id=changed.pk) == [
+        ("+", "", None),
+        ("~", "boss", "import: to-dan-pho.xlsx"),
+    ]
