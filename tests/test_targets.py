@@ -219,3 +219,21 @@ def test_the_target_service_refuses_without_the_approver_and_a_target_is_not_del
         "có thể điều chỉnh giá trị, có ghi lý do."
     ]
     assert Target.objects.get(pk=world["target"].pk).value == Decimal(9000)
+
+
+def test_a_script_changing_a_target_of_an_approved_year_still_needs_a_reason(approved_year):
+    world = approved_year
+    data = {
+        "unit_id": world["ward"].pk,
+        "indicator_id": world["revenue"].pk,
+        "year": 2023,
+        "authority_id": world["authority"].pk,
+        "value": Decimal(1),
+        "basis": "",
+    }
+    with pytest.raises(ValidationError):
+        save_target(target_id=world["target"].pk, data=data, user=None, source="command")
+    save_target(target_id=world["target"].pk, data=data, user=None, source="command", reason="QĐ 7")
+    target = Target.objects.get(pk=world["target"].pk)
+    assert (target.value, target.adjustment_reason) == (Decimal(1), "QĐ 7")
+    assert target.history.latest().history_change_reason == "command"

@@ -477,14 +477,15 @@ def _approved_year_refusal(
     """(refusal or None, whether a year concerned has approved months) for a target write.
 
     A year with an approved month (the unit's own or a unit's above it) keeps its targets
-    unless the approver of that unit changes them and writes down why.
+    unless the approver of that unit changes them and writes down why (``user`` None: a
+    command, which still needs the reason).
     """
     approved = False
     for unit, year in places:
         if not approval.locked_months([unit.pk], [year]):
             continue
         approved = True
-        if not access.can(user, "approve", unit):
+        if user is not None and not access.can(user, "approve", unit):
             return (
                 _(
                     "Năm %(year)d của %(unit)s đã có tháng được phê duyệt: chỉ người phê duyệt "
