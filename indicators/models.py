@@ -71,6 +71,7 @@ class Unit(TranslatedNameMixin, models.Model):
         related_name="children",
     )
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
+    history = audited(_("lịch sử sửa đơn vị hành chính"))
 
     class Meta:
         ordering = ["order", "name"]
@@ -104,6 +105,7 @@ class Authority(TranslatedNameMixin, models.Model):
         _("cách gọi chỉ tiêu (tiếng Anh)"), max_length=200, blank=True
     )
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
+    history = audited(_("lịch sử sửa cơ quan giao chỉ tiêu"))
 
     class Meta:
         ordering = ["order", "code"]
@@ -127,6 +129,7 @@ class Area(TranslatedNameMixin, models.Model):
     name = models.CharField(_("tên"), max_length=200)
     name_en = models.CharField(_("tên tiếng Anh"), max_length=200, blank=True)
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
+    history = audited(_("lịch sử sửa lĩnh vực"))
 
     class Meta:
         ordering = ["order", "code"]
@@ -178,6 +181,7 @@ class Indicator(TranslatedNameMixin, models.Model):
     )
     is_active = models.BooleanField(_("đang dùng"), default=True)
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
+    history = audited(_("lịch sử sửa danh mục chỉ tiêu"))
 
     class Meta:
         ordering = ["area__order", "order", "code"]
@@ -222,6 +226,12 @@ class Target(models.Model):
         blank=True,
         help_text=_("Số, ngày nghị quyết hoặc quyết định giao chỉ tiêu."),
     )
+    # Set when the target is changed while its year has approved months (the approver's
+    # reason kept with it); the period pages say so. Earlier adjustments are in ``history``.
+    adjusted_after_approval_at = models.DateTimeField(
+        _("điều chỉnh sau phê duyệt lúc"), null=True, blank=True
+    )
+    adjustment_reason = models.TextField(_("lý do điều chỉnh sau phê duyệt"), blank=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
     history = audited(_("lịch sử sửa chỉ tiêu được giao"))
 
@@ -408,6 +418,7 @@ class RoleGrant(models.Model):
     )
     role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
     granted_at = models.DateTimeField(_("cấp lúc"), auto_now_add=True)
+    history = audited(_("lịch sử phân quyền"))
 
     class Meta:
         ordering = ["user__username", "unit__order", "role"]

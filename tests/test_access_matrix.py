@@ -193,9 +193,13 @@ def test_submitting_and_approving_a_month_follow_the_role(client, world, role, u
         assert state.status == "submitted"
     else:
         assert state is None
-        MonthApproval.objects.create(
-            unit=world["units"][unit], year=2023, month=9, status="submitted"
-        )
+    # A colleague's submission: nobody approves a month they submitted themselves.
+    MonthApproval.objects.update_or_create(
+        unit=world["units"][unit],
+        year=2023,
+        month=9,
+        defaults={"status": "submitted", "changed_by": world["users"]["data_entry"]},
+    )
     client.post(url, {"unit": unit, "year": 2023, "month": 9, "action": "approve"})
     state = MonthApproval.objects.get(unit__code=unit, year=2023, month=9)
     assert state.status == ("approved" if allowed("approve", role, unit) else "submitted")
@@ -241,7 +245,14 @@ def test_targets_and_units_are_changed_only_by_a_city_admin_inside_the_grant(
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_catalogue_is_read_by_every_role_and_changed_by_a_city_admin(client, world, role):
+@pytest.mark.parametrize("root_grant", [False, True])
+def test_the_catalogue_is_read_by_every_role_and_changed_only_by_a_city_admin_at_the_root(
+    client, world, grant, role, root_grant
+):
+    if root_grant:  # the same role granted on the city, the root of the tree, too
+        user = world["users"].get(role)
+        if user is not None:
+            grant(user.username, role, world["units"]["city"])
     client = login(client, world, role)
     indicator = world["indicator"]
     url = reverse("admin:indicators_indicator_change", args=[indicator.pk])
@@ -258,7 +269,7 @@ def test_the_catalogue_is_read_by_every_role_and_changed_by_a_city_admin(client,
     }
     client.post(url, data)
     indicator.refresh_from_db()
-    assert (indicator.name == "Tên chỉ tiêu mới") is (role == "city_admin")
+    assert (indicator.name == "Tên chỉ tiêu mới") is (role == "city_admin" and root_grant)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -11,14 +11,18 @@ from django.urls import reverse
 
 from indicators import approval
 from indicators.core.periods import parse_period
+from indicators.entry import services
 from indicators.entry.services import (
     FigureEntry,
     approve_month,
+    delete_figures,
     reopen_month,
     save_month,
+    save_unit,
     submit_month,
+    update_figure,
 )
-from indicators.models import Figure, MonthApproval, PeriodReport
+from indicators.models import Figure, Indicator, MonthApproval, PeriodReport
 
 
 @pytest.fixture
@@ -38,7 +42,7 @@ def setup(tree, make_indicator, grant):
 
 def approved(setup, unit="ward-a", month=9):
     unit = setup["units"][unit]
-    submit_month(unit=unit, year=2023, month=month, user=setup["chief"])
+    submit_month(unit=unit, year=2023, month=month, user=setup["clerk"])
     approve_month(unit=unit, year=2023, month=month, user=setup["chief"])
 
 
@@ -298,11 +302,12 @@ def test_the_approval_list_submits_and_approves_the_selected_months(client, setu
     ward, group = setup["units"]["ward-a"], setup["units"]["group-a1"]
     for unit in (ward, group):
         MonthApproval.objects.create(unit=unit, year=2023, month=9, status="open")
-    client.force_login(setup["chief"])
+    client.force_login(setup["clerk"])
     url = reverse("admin:indicators_monthapproval_changelist")
     ids = list(MonthApproval.objects.values_list("pk", flat=True))
     client.post(url, {"action": "submit_selected", "_selected_action": ids})
     assert sorted(MonthApproval.objects.values_list("status", flat=True)) == ["submitted"] * 2
+    client.force_login(setup["chief"])
     response = client.post(
         url, {"action": "approve_selected", "_selected_action": ids}, follow=True
     )
@@ -323,3 +328,276 @@ def test_the_approval_list_refuses_a_clerk_the_approval(client, setup):
     row.refresh_from_db()
     assert row.status == "submitted"
     assert "Bạn không có quyền phê duyệt số liệu của Phường A." in response.content.decode()
+
+
+# --- Four eyes ------------------------------------------------------------------------------
+
+
+def test_the_person_who_submitted_a_month_cannot_approve_it(client, setup):
+    ward = setup["units"]["ward-a"]
+    submit_month(unit=ward, year=2023, month=9, user=setup["chief"])
+    with pytest.raises(ValidationError) as refused:
+        approve_month(unit=ward, year=2023, month=9, user=setup["chief"])
+    assert refused.value.messages == [
+        "Tháng 9/2023 của Phường A do chính bạn gửi duyệt; phải do một người phê duyệt khác "
+        "phê duyệt."
+    ]
+    client.force_login(setup["chief"])  # the grid's button says the same
+    response = client.post(
+        reverse("admin:indicators_monthapproval_move"),
+        {"unit": "ward-a", "year": 2023, "month": 9, "action": "approve"},
+        follow=True,
+    )
+    assert "do chính bạn gửi duyệt" in response.content.decode()
+    assert status(ward) == "submitted"
+
+
+def test_the_approval_list_refuses_approving_ones_own_submission(client, setup):
+    ward = setup["units"]["ward-a"]
+    submit_month(unit=ward, year=2023, month=9, user=setup["chief"])
+    client.force_login(setup["chief"])
+    response = client.post(
+        reverse("admin:indicators_monthapproval_changelist"),
+        {"action": "approve_selected", "_selected_action": [MonthApproval.objects.get().pk]},
+        follow=True,
+    )
+    assert "do chính bạn gửi duyệt" in response.content.decode()
+    assert status(ward) == "submitted"
+
+
+def test_a_one_person_office_may_approve_its_own_submission(settings, setup):
+    settings.WARD_REPORT_SINGLE_PERSON_APPROVAL = True
+    ward = setup["units"]["ward-a"]
+    submit_month(unit=ward, year=2023, month=9, user=setup["chief"])
+    approve_month(unit=ward, year=2023, month=9, user=setup["chief"])
+    assert status(ward) == "approved"
+
+
+# --- Deleting figures -----------------------------------------------------------------------
+
+
+def test_a_bulk_delete_touching_an_approved_month_deletes_nothing(setup):
+    approved(setup, "ward-a", 9)
+    open_figure = Figure.objects.create(
+        unit=setup["units"]["group-a1"],
+        indicator=setup["revenue"],
+        year=2023,
+        month=10,
+        value=Decimal(7),
+    )
+    locked_figure = Figure.objects.get(unit=setup["units"]["group-a1"], month=9)
+    with pytest.raises(approval.MonthLocked) as refused:
+        delete_figures(figure_ids=[open_figure.pk, locked_figure.pk], user=setup["clerk"])
+    assert refused.value.messages == [
+        "Số liệu tháng 9/2023 của Tổ 1 đã được phê duyệt (Phường A) nên đã khóa. "
+        "Người phê duyệt phải mở lại, có ghi lý do, trước khi sửa."
+    ]
+    assert Figure.objects.filter(pk__in=[open_figure.pk, locked_figure.pk]).count() == 2
+
+
+def test_a_bulk_delete_in_the_admin_keeps_the_user_and_source_of_each_deletion(client, setup):
+    figures = list(Figure.objects.filter(month=9).order_by("pk"))
+    client.force_login(setup["clerk"])
+    client.post(
+        reverse("admin:indicators_figure_changelist"),
+        {"action": "delete_selected", "_selected_action": [f.pk for f in figures], "post": "yes"},
+    )
+    assert not Figure.objects.exists()
+    deletions = Figure.history.filter(history_type="-").order_by("id")
+    assert [(d.id, d.history_user, d.history_change_reason) for d in deletions] == [
+        (f.pk, setup["clerk"], "admin") for f in figures
+    ]
+
+
+def test_the_single_figure_service_refuses_an_approved_month(setup):
+    approved(setup, "ward-a", 9)
+    figure = Figure.objects.get(unit=setup["units"]["group-a1"], month=9)
+    with pytest.raises(approval.MonthLocked):
+        update_figure(
+            figure_id=figure.pk,
+            numbers={"value": Decimal(1), "status": "official"},
+            user=setup["clerk"],
+        )
+    figure.refresh_from_db()
+    assert figure.value == Decimal(100)
+
+
+# --- Units and indicators under approved months ---------------------------------------------
+
+
+def unit_form(unit, parent) -> dict:
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "name_en": "",
+        "level": unit.level,
+        "parent": parent.pk if parent else "",
+        "order": 0,
+    }
+
+
+@pytest.fixture
+def admin_user(setup, grant):
+    """A city administrator granted on the city: manages every unit."""
+    return grant("admin", "city_admin", setup["units"]["city"])
+
+
+def test_a_unit_form_refuses_a_parent_that_makes_a_loop_and_writes_nothing(
+    client, setup, admin_user
+):
+    ward, group = setup["units"]["ward-a"], setup["units"]["group-a1"]
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:indicators_unit_change", args=[ward.pk]), unit_form(ward, group)
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["parent"] == [
+        "Không đặt được Tổ 1 làm đơn vị cấp trên của Phường A: Tổ 1 là Phường A hoặc nằm "
+        "dưới Phường A (các đơn vị sẽ thành một vòng)."
+    ]
+    ward.refresh_from_db()
+    assert ward.parent == setup["units"]["city"]
+    assert [h.history_type for h in ward.history.all()] == ["+"]  # its creation only
+
+
+def test_the_unit_service_refuses_a_loop_even_past_the_form(setup):
+    ward, group = setup["units"]["ward-a"], setup["units"]["group-a1"]
+    data = {**unit_form(ward, None), "parent_id": group.pk}
+    with pytest.raises(ValidationError) as refused:
+        save_unit(unit_id=ward.pk, data=data, user=None)
+    assert "các đơn vị sẽ thành một vòng" in refused.value.message_dict["parent"][0]
+    with pytest.raises(ValidationError):
+        save_unit(unit_id=ward.pk, data={**data, "parent_id": ward.pk}, user=None)
+    ward.refresh_from_db()
+    assert ward.parent_id == setup["units"]["city"].pk
+
+
+MOVE_REFUSED = (
+    "Không chuyển được Tổ 1: số liệu của đơn vị này thuộc tháng 9/2023 của {approved}, đã "
+    "được phê duyệt. Người phê duyệt phải mở lại tháng đó trước khi chuyển."
+)
+
+
+@pytest.mark.parametrize("approved_unit", ["ward-a", "ward-b", "city"])
+def test_moving_a_unit_is_refused_while_a_month_it_contributes_to_is_approved(
+    client, setup, admin_user, grant, approved_unit
+):
+    """Tổ 1 has a September figure; moving it from Phường A to Phường B would change the
+    approved September of the old parent, the new one, or (above both) the city."""
+    units = setup["units"]
+    approver = grant("approver-b", "approver", units[approved_unit])
+    MonthApproval.objects.create(unit=units[approved_unit], year=2023, month=9, status="submitted")
+    approve_month(unit=units[approved_unit], year=2023, month=9, user=approver)
+    group = units["group-a1"]
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:indicators_unit_change", args=[group.pk]), unit_form(group, units["ward-b"])
+    )
+    assert response.context["adminform"].form.errors["parent"] == [
+        MOVE_REFUSED.format(approved=units[approved_unit].name)
+    ]
+    with pytest.raises(ValidationError):  # and the service, for every other path
+        save_unit(
+            unit_id=group.pk,
+            data={**unit_form(group, None), "parent_id": units["ward-b"].pk},
+            user=admin_user,
+        )
+    group.refresh_from_db()
+    assert group.parent == units["ward-a"]
+
+
+def test_a_unit_moves_when_no_approved_month_holds_its_figures(client, setup, admin_user):
+    units = setup["units"]
+    approved(setup, "ward-a", 10)  # October is approved, but Tổ 1 has no October figure
+    group = units["group-a1"]
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:indicators_unit_change", args=[group.pk]), unit_form(group, units["ward-b"])
+    )
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert group.parent == units["ward-b"]
+    moved = group.history.order_by("-history_id").first()
+    assert (moved.parent_id, moved.history_user, moved.history_change_reason) == (
+        units["ward-b"].pk,
+        admin_user,
+        "admin",
+    )
+
+
+def test_moving_a_unit_needs_the_manage_right_on_the_new_parent(client, setup, grant):
+    units = setup["units"]
+    ward_admin = grant("ward-admin", "city_admin", units["ward-a"])
+    group = units["group-a1"]
+    refusal = services.unit_refusal(unit=group, parent_id=units["ward-b"].pk, user=ward_admin)
+    assert refusal == {"parent": "Bạn không có quyền quản trị đơn vị, chỉ tiêu của Phường B."}
+    with pytest.raises(ValidationError):
+        save_unit(
+            unit_id=group.pk,
+            data={**unit_form(group, None), "parent_id": units["ward-b"].pk},
+            user=ward_admin,
+        )
+    client.force_login(ward_admin)  # the form does not even offer Phường B
+    response = client.post(
+        reverse("admin:indicators_unit_change", args=[group.pk]), unit_form(group, units["ward-b"])
+    )
+    assert "parent" in response.context["adminform"].form.errors
+    group.refresh_from_db()
+    assert group.parent == units["ward-a"]
+
+
+def indicator_form(indicator, **changes) -> dict:
+    data = {
+        "code": indicator.code,
+        "name": indicator.name,
+        "area": indicator.area_id,
+        "unit": indicator.unit,
+        "kind": indicator.kind,
+        "direction": indicator.direction,
+        "order": 0,
+        "is_active": "on",
+    }
+    return {k: v for k, v in {**data, **changes}.items() if v is not None}
+
+
+def test_an_indicators_kind_cannot_change_once_it_has_figures(client, setup, admin_user):
+    revenue = setup["revenue"]
+    client.force_login(admin_user)
+    url = reverse("admin:indicators_indicator_change", args=[revenue.pk])
+    response = client.post(url, indicator_form(revenue, kind="level"))
+    assert response.context["adminform"].form.errors["kind"] == [
+        "Không đổi được loại của chỉ tiêu “Thu ngân sách”: chỉ tiêu đã có số liệu, đổi loại "
+        "sẽ làm sai cách cộng số liệu đã nhập (kể cả các tháng đã phê duyệt)."
+    ]
+    data = {name: getattr(revenue, name) for name in services.CATALOGUE_FIELDS[Indicator]}
+    with pytest.raises(ValidationError):
+        services.save_catalogue_row(
+            model=Indicator, row_id=revenue.pk, data={**data, "kind": "level"}, user=admin_user
+        )
+    revenue.refresh_from_db()
+    assert revenue.kind == "sum"
+
+
+def test_an_indicator_without_figures_changes_kind_and_any_may_be_deactivated(
+    client, setup, admin_user, make_indicator
+):
+    fresh = make_indicator("fresh", "sum", name="Chỉ tiêu mới")
+    client.force_login(admin_user)
+    client.post(
+        reverse("admin:indicators_indicator_change", args=[fresh.pk]),
+        indicator_form(fresh, kind="level"),
+    )
+    revenue = setup["revenue"]
+    client.post(
+        reverse("admin:indicators_indicator_change", args=[revenue.pk]),
+        indicator_form(revenue, is_active=None),  # unticked
+    )
+    fresh.refresh_from_db()
+    revenue.refresh_from_db()
+    assert (fresh.kind, revenue.is_active) == ("level", False)
+    last = revenue.history.order_by("-history_id").first()
+    assert (last.is_active, last.history_user, last.history_change_reason) == (
+        False,
+        admin_user,
+        "admin",
+    )

@@ -11,7 +11,17 @@ from django.urls import reverse
 
 from indicators.audit import figure_history
 from indicators.entry.services import FigureEntry, save_month, submit_month
-from indicators.models import Figure, MonthApproval, PeriodReport, Target
+from indicators.models import (
+    Area,
+    Authority,
+    Figure,
+    Indicator,
+    MonthApproval,
+    PeriodReport,
+    RoleGrant,
+    Target,
+    Unit,
+)
 
 
 @pytest.fixture
@@ -164,7 +174,17 @@ def test_an_approval_step_is_kept(tree, boss):
 
 @pytest.mark.parametrize(
     "model",
-    ["historicalfigure", "historicaltarget", "historicalperiodreport", "historicalmonthapproval"],
+    [
+        "historicalfigure",
+        "historicaltarget",
+        "historicalperiodreport",
+        "historicalmonthapproval",
+        "historicalunit",
+        "historicalindicator",
+        "historicalarea",
+        "historicalauthority",
+        "historicalrolegrant",
+    ],
 )
 def test_the_history_is_listed_but_cannot_be_added_changed_or_deleted(
     client, tree, boss, revenue, model
@@ -245,3 +265,116 @@ def test_the_indicator_page_shows_the_figure_history(client, tree, boss, revenue
         ("", "1.500"),
     ]
     assert "Lịch sử sửa số liệu năm 2023" in page.content.decode()
+
+
+def history_of(model, **lookup) -> list[tuple]:
+    """(type, user name, source) of each historical row, oldest first."""
+    rows = model.history.filter(**lookup).order_by("history_date", "history_id")
+    return [
+        (h.history_type, h.history_user.username if h.history_user else "", h.history_change_reason)
+        for h in rows
+    ]
+
+
+def test_units_and_the_catalogue_keep_who_changed_them_and_from_where(
+    client, tree, boss, revenue, authority
+):
+    client.force_login(boss)
+    ward = tree["ward-a"]
+    client.post(
+        reverse("admin:indicators_unit_change", args=[ward.pk]),
+        {
+            "code": ward.code,
+            "name": "Phường A mới",
+            "level": "ward",
+            "parent": ward.parent_id,
+            "order": 0,
+        },
+    )
+    client.post(
+        reverse("admin:indicators_authority_change", args=[authority.pk]),
+        {"code": authority.code, "name": "UBND TP", "order": 1},
+    )
+    area = revenue.area
+    client.post(
+        reverse("admin:indicators_area_change", args=[area.pk]),
+        {"code": area.code, "name": "Thu, chi ngân sách", "order": 0},
+    )
+    client.post(
+        reverse("admin:indicators_indicator_change", args=[revenue.pk]),
+        {
+            "code": "revenue",
+            "name": "Thu NS",
+            "area": area.pk,
+            "unit": "đồng",
+            "kind": "sum",
+            "direction": "up",
+            "order": 0,
+            "is_active": "on",
+        },
+    )
+    assert history_of(Unit, id=ward.pk) == [("+", "", None), ("~", "boss", "admin")]
+    assert Unit.history.filter(id=ward.pk).latest().name == "Phường A mới"
+    assert history_of(Authority, id=authority.pk) == [("+", "", None), ("~", "boss", "admin")]
+    assert history_of(Area, id=area.pk) == [("+", "", None), ("~", "boss", "admin")]
+    assert history_of(Indicator, id=revenue.pk) == [("+", "", None), ("~", "boss", "admin")]
+    assert Indicator.history.filter(id=revenue.pk).latest().name == "Thu NS"
+
+
+def test_role_grants_keep_who_gave_and_took_them_bulk_deletes_included(client, tree, boss):
+    clerk = get_user_model().objects.create_user("clerk")
+    client.force_login(boss)
+    for unit in ("ward-a", "ward-b"):
+        client.post(
+            reverse("admin:indicators_rolegrant_add"),
+            {"user": clerk.pk, "unit": tree[unit].pk, "role": "data_entry"},
+        )
+    grants = list(RoleGrant.objects.order_by("pk"))
+    assert [g.unit.code for g in grants] == ["ward-a", "ward-b"]
+    clerk.refresh_from_db()
+    assert clerk.is_staff
+    client.post(
+        reverse("admin:indicators_rolegrant_changelist"),
+        {"action": "delete_selected", "_selected_action": [g.pk for g in grants], "post": "yes"},
+    )
+    assert not RoleGrant.objects.exists()
+    for grant in grants:
+        assert history_of(RoleGrant, id=grant.pk) == [
+            ("+", "boss", "admin"),
+            ("-", "boss", "admin"),
+        ]
+
+
+def test_a_bulk_delete_of_units_keeps_who_and_from_where(client, tree, boss):
+    client.force_login(boss)
+    groups = [tree["group-a1"], tree["group-a2"]]
+    client.post(
+        reverse("admin:indicators_unit_changelist"),
+        {"action": "delete_selected", "_selected_action": [g.pk for g in groups], "post": "yes"},
+    )
+    assert not Unit.objects.filter(pk__in=[g.pk for g in groups]).exists()
+    for group in groups:
+        assert history_of(Unit, id=group.pk)[-1] == ("-", "boss", "admin")
+
+
+def test_a_unit_changed_by_the_import_keeps_the_user_and_the_file(tree, boss):
+    import io
+
+    from indicators.exchange import import_workbook
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "units"
+    sheet.append(["code", "name", "level", "parent"])
+    sheet.append(["group-a2", "Tổ 2 (mới)", "group", "ward-a"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    import_workbook(buffer, file_name="to-dan-pho.xlsx", user=boss)
+    changed = Unit.objects.get(code="group-a2")
+    assert changed.name == "Tổ 2 (mới)"
+    assert history_of(Unit, id=changed.pk) == [
+        ("+", "", None),
+        ("~", "boss", "import: to-dan-pho.xlsx"),
+    ]

@@ -3,9 +3,16 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from indicators.entry.services import validate_target
-from indicators.models import Authority, Indicator, Target
+from indicators.entry.services import (
+    delete_targets,
+    save_target,
+    target_adjustments,
+    validate_target,
+)
+from indicators.models import Authority, Indicator, MonthApproval, Target
 
 ADD = "/admin/indicators/target/add/"
 
@@ -93,3 +100,140 @@ def test_an_imported_percentage_target_above_100_is_refused(demo, staff_user):
     assert (error.sheet, error.row, error.column) == ("targets", 3, "value")
     assert "không được vượt quá 100%" in error.message
     assert Target.objects.count() == count
+
+
+# --- A target of a year with approved months ----------------------------------------------
+
+
+@pytest.fixture
+def approved_year(tree, authority, make_indicator, grant):
+    """Phường A's September 2023 is approved; its 2023 revenue target is 9.000."""
+    revenue = make_indicator("revenue", "sum", name="Thu ngân sách")
+    ward = tree["ward-a"]
+    target = Target.objects.create(
+        unit=ward, indicator=revenue, year=2023, authority=authority, value=Decimal(9000)
+    )
+    MonthApproval.objects.create(unit=ward, year=2023, month=9, status="approved")
+    return {
+        "ward": ward,
+        "target": target,
+        "revenue": revenue,
+        "authority": authority,
+        "admin": grant("admin", "city_admin", ward),
+        "chief": grant("chief", "approver", ward),
+    }
+
+
+def target_form(world, value, reason=None) -> dict:
+    form = {
+        "unit": world["ward"].pk,
+        "indicator": world["revenue"].pk,
+        "year": 2023,
+        "authority": world["authority"].pk,
+        "value": value,
+        "basis": "",
+    }
+    return form if reason is None else {**form, "reason": reason}
+
+
+def change_url(world) -> str:
+    return f"/admin/indicators/target/{world['target'].pk}/change/"
+
+
+def test_a_city_admin_alone_cannot_change_a_target_of_an_approved_year(client, approved_year):
+    client.force_login(approved_year["admin"])
+    response = client.post(change_url(approved_year), target_form(approved_year, "500", "Sai"))
+    assert response.context["adminform"].form.non_field_errors() == [
+        "Năm 2023 của Phường A đã có tháng được phê duyệt: chỉ người phê duyệt được điều "
+        "chỉnh chỉ tiêu, và phải ghi lý do."
+    ]
+    approved_year["target"].refresh_from_db()
+    assert approved_year["target"].value == Decimal(9000)
+
+
+def test_the_approver_changes_a_target_of_an_approved_year_only_with_a_reason(
+    client, grant, approved_year
+):
+    world = approved_year
+    both = grant("admin", "approver", world["ward"])  # the city admin is also the approver
+    client.force_login(both)
+    response = client.post(change_url(world), target_form(world, "500", "  "))
+    assert response.context["adminform"].form.non_field_errors() == [
+        "Năm này đã có tháng được phê duyệt: phải ghi lý do điều chỉnh chỉ tiêu sau phê duyệt."
+    ]
+    before = timezone.now()
+    response = client.post(
+        change_url(world), target_form(world, "500", "Nghị quyết 15/NQ-HĐND điều chỉnh")
+    )
+    assert response.status_code == 302
+    target = Target.objects.get(pk=world["target"].pk)
+    assert (target.value, target.adjustment_reason) == (
+        Decimal(500),
+        "Nghị quyết 15/NQ-HĐND điều chỉnh",
+    )
+    assert target.adjusted_after_approval_at >= before
+    [adjustment] = target_adjustments(unit=world["ward"], year=2023)
+    assert (adjustment.indicator, adjustment.value, adjustment.reason) == (
+        world["revenue"],
+        Decimal(500),
+        "Nghị quyết 15/NQ-HĐND điều chỉnh",
+    )
+    assert adjustment.adjusted_at == target.adjusted_after_approval_at
+    assert target_adjustments(unit=world["ward"], year=2024) == []
+    last = target.history.order_by("-history_id").first()
+    assert (last.value, last.history_user, last.history_change_reason) == (
+        Decimal(500),
+        both,
+        "admin",
+    )
+
+
+def test_a_target_of_an_open_year_changes_without_a_reason_and_is_not_marked(client, approved_year):
+    world = approved_year
+    MonthApproval.objects.update(status="submitted")  # nothing approved any more
+    client.force_login(world["admin"])
+    client.post(change_url(world), target_form(world, "500"))
+    target = Target.objects.get(pk=world["target"].pk)
+    assert (target.value, target.adjusted_after_approval_at) == (Decimal(500), None)
+    assert target_adjustments(unit=world["ward"], year=2023) == []
+
+
+def test_the_target_service_refuses_without_the_approver_and_a_target_is_not_deleted(
+    approved_year,
+):
+    world = approved_year
+    data = {
+        "unit_id": world["ward"].pk,
+        "indicator_id": world["revenue"].pk,
+        "year": 2023,
+        "authority_id": world["authority"].pk,
+        "value": Decimal(1),
+        "basis": "",
+    }
+    with pytest.raises(ValidationError):
+        save_target(target_id=world["target"].pk, data=data, user=world["admin"], reason="x")
+    with pytest.raises(ValidationError) as refused:
+        delete_targets(target_ids=[world["target"].pk], user=world["admin"])
+    assert refused.value.messages == [
+        "Năm 2023 của Phường A đã có tháng được phê duyệt: không xóa chỉ tiêu; người phê duyệt "
+        "có thể điều chỉnh giá trị, có ghi lý do."
+    ]
+    assert Target.objects.get(pk=world["target"].pk).value == Decimal(9000)
+
+
+def test_a_script_changing_a_target_of_an_approved_year_still_needs_a_reason(approved_year):
+    world = approved_year
+    data = {
+        "unit_id": world["ward"].pk,
+        "indicator_id": world["revenue"].pk,
+        "year": 2023,
+        "authority_id": world["authority"].pk,
+        "value": Decimal(1),
+        "basis": "",
+    }
+    with pytest.raises(ValidationError):
+        save_target(target_id=world["target"].pk, data=data, user=None, source="command")
+    save_target(target_id=world["target"].pk, data=data, user=None, source="command", reason="QĐ 7")
+    target = Target.objects.get(pk=world["target"].pk)
+    assert (target.value, target.adjustment_reason) == (Decimal(1), "QĐ 7")
+    assert target.history.latest().history_change_reason == "command"

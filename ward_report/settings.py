@@ -230,3 +230,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False}},
 }
+
+# By default a month is approved by someone other than the person who submitted it (four
+# eyes); a one-person office sets WARD_REPORT_SINGLE_PERSON_APPROVAL=true.
+WARD_REPORT_SINGLE_PERSON_APPROVAL = env_bool("WARD_REPORT_SINGLE_PERSON_APPROVAL", False)

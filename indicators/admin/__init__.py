@@ -1,11 +1,16 @@
-"""The admin: entry and approval of months, the catalogue, targets, roles and the audit trail.
+"""The admin: registration of the models, their lists and forms.
 
 Who sees and changes what comes from the user's role grants (``access.py``), never from
 Django's model permissions: lists, filters, search and autocomplete hold only the units of the
 user's grants; figures and written sections need data entry on their unit; units and targets
-need a city administrator's grant; the catalogue and authorities any city administrator; role
-grants a superuser. Approved months are read-only (``approval.py``). The audit trail is listed
-read-only: nobody can add, change or delete a historical row from the app.
+need a city administrator's grant; the catalogue (areas, indicators, authorities) a city
+administrator granted at a root of the tree; role grants a superuser. Approved months are
+read-only (``approval.py``). The audit trail is listed read-only.
+
+Every save and delete here, bulk deletes included, calls a service of ``entry.services``
+(lock, then check, then write); a refusal found there (a month approved or a figure changed
+meanwhile) comes back as a message on the page. The custom pages (the month grid, the month's
+approval buttons) are views in ``entry.views``; the admin only gives them their addresses.
 """
 
 from __future__ import annotations
@@ -14,28 +19,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.http import urlencode
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from indicators import access, approval
 from indicators.core.periods import InvalidPeriod, parse_period
-from indicators.entry.forms import (
-    MonthActionForm,
-    MonthGrid,
-    MonthPickerForm,
-    add_figure_errors,
-    refresh_versions,
-)
+from indicators.entry import services
+from indicators.entry import views as entry_views
+from indicators.entry.forms import MONTH_MOVED, add_figure_errors
 from indicators.entry.services import (
     ConcurrentEdit,
     approve_month,
-    grant_role,
-    reopen_month,
-    save_month,
+    figure_version,
     stamp_history,
     submit_month,
     validate_target,
@@ -57,10 +53,45 @@ admin.site.site_title = gettext_lazy("Báo cáo phường")
 admin.site.index_title = gettext_lazy("Quản trị và nhập số liệu")
 
 UNIT_FILTER = ("unit", admin.RelatedOnlyFieldListFilter)  # only units in the user's lists
-GRID_ACTIONS = ("enter", "submit", "approve", "reopen")  # roles that open the month grid
 
 
-class GrantScopedAdmin(admin.ModelAdmin):
+def _refusal_text(error: Exception) -> str:
+    if isinstance(error, ConcurrentEdit):
+        return error.figure_message
+    return " ".join(error.messages)
+
+
+class ServiceWrites:
+    """A refusal raised by a service while the admin saves or deletes (nothing was written:
+    the view's transaction is rolled back) is shown as a message on the same page again."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, ConcurrentEdit) as error:
+            messages.error(request, _refusal_text(error))
+            return redirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except (ValidationError, ConcurrentEdit) as error:
+            messages.error(request, _refusal_text(error))
+            return redirect(request.get_full_path())
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except (ValidationError, ConcurrentEdit) as error:  # a bulk action refused
+            messages.error(request, _refusal_text(error))
+            return redirect(request.get_full_path())
+
+
+def _values(obj, fields) -> dict:
+    return {name: getattr(obj, name) for name in fields}
+
+
+class GrantScopedAdmin(ServiceWrites, admin.ModelAdmin):
     """Rows that belong to a unit: listed within the user's grants, written with ``write_action``.
 
     Subclasses name the path to the unit (``unit_field``) and may lock rows (``is_locked``).
@@ -104,6 +135,11 @@ class GrantScopedAdmin(admin.ModelAdmin):
             kwargs["queryset"] = access.units_for(request.user, self.write_action)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.current_user = request.user
+        return form
+
     def save_model(self, request, obj, form, change):
         stamp_history(obj, request.user, "admin")
         super().save_model(request, obj, form, change)
@@ -112,9 +148,26 @@ class GrantScopedAdmin(admin.ModelAdmin):
         stamp_history(obj, request.user, "admin")
         super().delete_model(request, obj)
 
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:  # one by one, so each history row names the user and the source
+            self.delete_model(request, obj)
 
-class CatalogueAdmin(admin.ModelAdmin):
-    """Shared lists (areas, indicators, authorities): read by every role, kept by city admins."""
+
+class CatalogueForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        if not services.may_edit_catalogue(self.current_user):
+            raise forms.ValidationError(
+                _("Chỉ quản trị cấp cao nhất được sửa danh mục chỉ tiêu, lĩnh vực và cơ quan giao.")
+            )
+        return data
+
+
+class CatalogueAdmin(ServiceWrites, admin.ModelAdmin):
+    """Shared lists (areas, indicators, authorities): read by every role, kept by a city
+    administrator granted at a root of the tree (``services.may_edit_catalogue``)."""
+
+    form = CatalogueForm
 
     def has_module_permission(self, request):
         return access.has_role_anywhere(request.user)
@@ -123,13 +176,35 @@ class CatalogueAdmin(admin.ModelAdmin):
         return access.has_role_anywhere(request.user)
 
     def has_add_permission(self, request):
-        return access.has_role_anywhere(request.user, "manage")
+        return services.may_edit_catalogue(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return access.has_role_anywhere(request.user, "manage")
+        return services.may_edit_catalogue(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return access.has_role_anywhere(request.user, "manage")
+        return services.may_edit_catalogue(request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.current_user = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        saved = services.save_catalogue_row(
+            model=self.model,
+            row_id=obj.pk,
+            data=_values(obj, services.CATALOGUE_FIELDS[self.model]),
+            user=request.user,
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.delete_catalogue_rows(model=self.model, row_ids=[obj.pk], user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_catalogue_rows(
+            model=self.model, row_ids=list(queryset.values_list("pk", flat=True)), user=request.user
+        )
 
 
 # Which action a unit picked in another model's autocomplete is for.
@@ -153,14 +228,17 @@ class UnitAdminForm(forms.ModelForm):
             # A unit may stay under its current parent even if that lies above the grant.
             parent.queryset = parent.queryset | Unit.objects.filter(pk=self.instance.parent_id)
 
-    def clean_parent(self):
-        parent = self.cleaned_data.get("parent")
-        was_top = self.instance.pk is not None and self.instance.parent_id is None
-        if parent is None and not was_top and not self.current_user.is_superuser:
-            raise forms.ValidationError(
-                _("Chỉ quản trị hệ thống được tạo đơn vị cấp cao nhất; hãy chọn đơn vị cấp trên.")
-            )
-        return parent
+    def clean(self):
+        data = super().clean()
+        if "parent" in self.errors:
+            return data
+        parent = data.get("parent")
+        stored = self.instance if self.instance.pk else None
+        for field, message in services.unit_refusal(
+            unit=stored, parent_id=parent.pk if parent else None, user=self.current_user
+        ).items():
+            self.add_error(field, message)
+        return data
 
 
 @admin.register(Unit)
@@ -177,11 +255,6 @@ class UnitAdmin(GrantScopedAdmin):
     def unit_id_of(self, obj) -> int:
         return obj.pk
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        form.current_user = request.user
-        return form
-
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "parent":
             kwargs["queryset"] = access.units_for(request.user, "manage")
@@ -193,6 +266,20 @@ class UnitAdmin(GrantScopedAdmin):
         if action and request.GET.get("app_label") == "indicators":
             queryset = access.restrict(queryset, request.user, action, "id")
         return queryset, may_have_duplicates
+
+    def save_model(self, request, obj, form, change):
+        saved = services.save_unit(
+            unit_id=obj.pk, data=_values(obj, services.UNIT_FIELDS), user=request.user
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.delete_units(unit_ids=[obj.pk], user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_units(
+            unit_ids=list(queryset.values_list("pk", flat=True)), user=request.user
+        )
 
 
 @admin.register(Authority)
@@ -207,14 +294,39 @@ class AreaAdmin(CatalogueAdmin):
     search_fields = ["name", "code"]
 
 
+class IndicatorForm(CatalogueForm):
+    class Meta:
+        model = Indicator
+        fields = [name.removesuffix("_id") for name in services.CATALOGUE_FIELDS[Indicator]]
+
+    def clean_kind(self):
+        kind = self.cleaned_data.get("kind")
+        refusal = services.kind_refusal(indicator=self.instance, kind=kind)
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return kind
+
+
 @admin.register(Indicator)
 class IndicatorAdmin(CatalogueAdmin):
+    form = IndicatorForm
     list_display = ["name", "code", "area", "unit", "kind", "direction", "is_main", "is_active"]
     list_filter = ["area", "kind", "direction", "is_main", "is_active"]
     search_fields = ["name", "name_en", "code"]
 
 
 class TargetForm(forms.ModelForm):
+    reason = forms.CharField(
+        label=gettext_lazy("Lý do điều chỉnh sau phê duyệt"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy(
+            "Bắt buộc khi năm của chỉ tiêu đã có tháng được phê duyệt; chỉ người phê duyệt "
+            "được điều chỉnh."
+        ),
+    )
+
     class Meta:
         model = Target
         fields = ["unit", "indicator", "year", "authority", "value", "basis"]
@@ -226,6 +338,17 @@ class TargetForm(forms.ModelForm):
             message = validate_target(indicator, value=value)
             if message:
                 self.add_error("value", message)
+        unit, year = data.get("unit"), data.get("year")
+        if unit is not None and year is not None and not self.errors and self.has_changed():
+            refusal = services.target_refusal(
+                target=self.instance if self.instance.pk else None,
+                unit=unit,
+                year=year,
+                user=self.current_user,
+                reason=data.get("reason", ""),
+            )
+            if refusal:
+                self.add_error(None, refusal)
         return data
 
 
@@ -237,6 +360,24 @@ class TargetAdmin(GrantScopedAdmin):
     list_filter = ["year", "authority", "indicator__area", UNIT_FILTER]
     search_fields = ["indicator__name", "unit__name", "basis"]
     autocomplete_fields = ["unit", "indicator"]
+    readonly_fields = ["adjusted_after_approval_at", "adjustment_reason"]
+
+    def save_model(self, request, obj, form, change):
+        saved = services.save_target(
+            target_id=obj.pk,
+            data=_values(obj, services.TARGET_FIELDS),
+            user=request.user,
+            reason=form.cleaned_data.get("reason", ""),
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.delete_targets(target_ids=[obj.pk], user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_targets(
+            target_ids=list(queryset.values_list("pk", flat=True)), user=request.user
+        )
 
 
 class PeriodReportForm(forms.ModelForm):
@@ -289,6 +430,10 @@ class PeriodReportAdmin(GrantScopedAdmin):
 
 
 class FigureAdminForm(forms.ModelForm):
+    # The figure as it was when the form was opened (``services.figure_version``), as on the
+    # month grid: a save is refused if someone changed the figure in between.
+    version = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+
     class Meta:
         model = Figure
         fields = [
@@ -301,6 +446,11 @@ class FigureAdminForm(forms.ModelForm):
             "denominator",
             "status",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = figure_version(self.instance)
 
     def clean(self):
         data = super().clean()
@@ -315,6 +465,12 @@ class FigureAdminForm(forms.ModelForm):
             denominator=data.get("denominator"),
         )
         return data
+
+    def expected_version(self) -> str | None:
+        """The posted version token; None when a script posted none (not checked)."""
+        if self.add_prefix("version") not in self.data:
+            return None
+        return self.cleaned_data.get("version") or ""
 
 
 @admin.register(Figure)
@@ -352,23 +508,36 @@ class FigureAdmin(GrantScopedAdmin):
         return ["unit", "indicator", "year", "month", *self.readonly_fields]
 
     def save_model(self, request, obj, form, change):
-        approval.assert_open(unit=obj.unit, year=obj.year, month=obj.month)
-        obj.entered_by = request.user
-        obj.source = "admin"
-        super().save_model(request, obj, form, change)
+        services.update_figure(
+            figure_id=obj.pk,
+            numbers=_values(obj, services.FIGURE_NUMBERS),
+            user=request.user,
+            source="admin",
+            expected_version=form.expected_version(),
+        )
+
+    def delete_model(self, request, obj):
+        services.delete_figures(figure_ids=[obj.pk], user=request.user, source="admin")
+
+    def delete_queryset(self, request, queryset):
+        services.delete_figures(
+            figure_ids=list(queryset.values_list("pk", flat=True)),
+            user=request.user,
+            source="admin",
+        )
 
     def get_urls(self):
         urls = [
             path(
                 "enter/",
-                self.admin_site.admin_view(self.enter_month_view),
+                self.admin_site.admin_view(entry_views.enter_month),
                 name="indicators_figure_enter",
             ),
         ]
         return urls + super().get_urls()
 
     def changelist_view(self, request, extra_context=None):
-        may_open_grid = bool(_unit_ids_for_any(request.user, GRID_ACTIONS))
+        may_open_grid = bool(services.grid_unit_ids(request.user))
         return super().changelist_view(
             request, {**(extra_context or {}), "may_open_grid": may_open_grid}
         )
@@ -376,128 +545,6 @@ class FigureAdmin(GrantScopedAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         # A figure is always entered with the rest of its month.
         return redirect("admin:indicators_figure_enter")
-
-    def enter_month_view(self, request):
-        grid_units = Unit.objects.filter(id__in=_unit_ids_for_any(request.user, GRID_ACTIONS))
-        if not grid_units.exists():
-            raise PermissionDenied(_("Bạn chưa được phân quyền nhập hoặc duyệt số liệu."))
-        source = request.POST if request.method == "POST" else request.GET
-        picker = MonthPickerForm(source or None, initial=_default_month(), prefix=None)
-        picker.fields["unit"].queryset = grid_units
-        ctx = {
-            **self.admin_site.each_context(request),
-            "title": _("Nhập số liệu tháng"),
-            "opts": self.model._meta,
-            "picker": picker,
-            "grid": None,
-        }
-        if not source or not picker.is_valid():
-            return TemplateResponse(request, "admin/indicators/figure/enter_month.html", ctx)
-
-        unit, year, month = (picker.cleaned_data[k] for k in ("unit", "year", "month"))
-        may_enter = access.can(request.user, "enter", unit)
-        if request.method == "POST" and not may_enter:
-            raise PermissionDenied(access.refusal("enter", unit))
-        lock = approval.locking_approval(unit=unit, year=year, month=month)
-        indicators = list(Indicator.objects.filter(is_active=True).select_related("area"))
-        existing = _month_figures(unit, year, month)
-        posted = request.POST if request.method == "POST" else None
-        grid = MonthGrid(
-            indicators=indicators,
-            existing=existing,
-            data=posted,
-            locked=posted is None and (lock is not None or not may_enter),
-        )
-        ctx.update(
-            grid=grid,
-            unit=unit,
-            year=year,
-            month=month,
-            lock=lock,
-            may_enter=may_enter,
-            status=approval.month_status(unit=unit, year=year, month=month),
-            month_actions=[
-                a for a in ("submit", "approve", "reopen") if access.can(request.user, a, unit)
-            ],
-        )
-        if posted is None:
-            return TemplateResponse(request, "admin/indicators/figure/enter_month.html", ctx)
-        if lock is not None:
-            messages.error(
-                request,
-                approval.locked_message(unit=unit, year=year, month=month, approval=lock),
-            )
-        elif not grid.is_valid():
-            messages.error(
-                request,
-                _("Chưa lưu: %(count)d dòng có lỗi, xem các ô đánh dấu đỏ bên dưới.")
-                % {"count": grid.error_count},
-            )
-        else:
-            try:
-                result = save_month(
-                    unit=unit,
-                    year=year,
-                    month=month,
-                    entries=grid.entries(),
-                    user=request.user,
-                    source="form",
-                    expected_versions=grid.expected_versions(),
-                )
-            except ConcurrentEdit as conflict:
-                messages.error(request, conflict.message)
-                current = _month_figures(unit, year, month)
-                ctx["grid"] = MonthGrid(
-                    indicators=indicators,
-                    existing=current,
-                    data=refresh_versions(request.POST, current, indicators),
-                )
-                ctx["other_edits"] = conflict.edits
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "Đã lưu số liệu tháng %(month)d/%(year)d của %(unit)s: "
-                        "%(created)d mới, %(updated)d sửa, %(deleted)d xóa."
-                    )
-                    % {
-                        "month": month,
-                        "year": year,
-                        "unit": unit.name,
-                        "created": result.created,
-                        "updated": result.updated,
-                        "deleted": result.deleted,
-                    },
-                )
-                return redirect(_grid_url(unit, year, month))
-        return TemplateResponse(request, "admin/indicators/figure/enter_month.html", ctx)
-
-
-def _unit_ids_for_any(user, actions) -> set[int]:
-    found: set[int] = set()
-    for action in actions:
-        ids = access.unit_ids_for(user, action)
-        if ids is None:
-            return set(Unit.objects.values_list("id", flat=True))
-        found |= ids
-    return found
-
-
-def _month_figures(unit: Unit, year: int, month: int) -> dict[int, Figure]:
-    figures = Figure.objects.filter(unit=unit, year=year, month=month).select_related("entered_by")
-    return {f.indicator_id: f for f in figures}
-
-
-def _grid_url(unit: Unit, year: int, month: int) -> str:
-    query = urlencode({"unit": unit.code, "year": year, "month": month})
-    return f"{reverse('admin:indicators_figure_enter')}?{query}"
-
-
-def _default_month() -> dict:
-    today = timezone.localdate()
-    return {"year": today.year, "month": today.month}
 
 
 @admin.register(MonthApproval)
@@ -523,56 +570,25 @@ class MonthApprovalAdmin(GrantScopedAdmin):
         urls = [
             path(
                 "move/",
-                self.admin_site.admin_view(self.move_month_view),
+                self.admin_site.admin_view(entry_views.move_month),
                 name="indicators_monthapproval_move",
             ),
         ]
         return urls + super().get_urls()
 
-    def move_month_view(self, request):
-        if request.method != "POST":
-            return redirect("admin:indicators_monthapproval_changelist")
-        form = MonthActionForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _("Yêu cầu không hợp lệ: chưa đổi trạng thái tháng."))
-            return redirect("admin:indicators_monthapproval_changelist")
-        unit, year, month, action = (
-            form.cleaned_data[k] for k in ("unit", "year", "month", "action")
-        )
-        try:
-            if action == "submit":
-                submit_month(unit=unit, year=year, month=month, user=request.user)
-            elif action == "approve":
-                approve_month(unit=unit, year=year, month=month, user=request.user)
-            else:
-                reopen_month(
-                    unit=unit,
-                    year=year,
-                    month=month,
-                    user=request.user,
-                    reason=form.cleaned_data["reason"],
-                )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(
-                request, _MOVED[action] % {"month": month, "year": year, "unit": unit.name}
-            )
-        return redirect(_grid_url(unit, year, month))
-
     def _move_selected(self, request, queryset, move, action: str):
         for row in queryset.select_related("unit"):
             try:
                 move(unit=row.unit, year=row.year, month=row.month, user=request.user)
-            except (ValidationError, PermissionDenied) as error:
-                text = (
-                    " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-                )
-                messages.error(request, text)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            except PermissionDenied as error:
+                messages.error(request, str(error))
             else:
                 messages.success(
                     request,
-                    _MOVED[action] % {"month": row.month, "year": row.year, "unit": row.unit.name},
+                    MONTH_MOVED[action]
+                    % {"month": row.month, "year": row.year, "unit": row.unit.name},
                 )
 
     @admin.action(description=gettext_lazy("Gửi duyệt các tháng đã chọn"))
@@ -584,13 +600,6 @@ class MonthApprovalAdmin(GrantScopedAdmin):
         self._move_selected(request, queryset, approve_month, "approve")
 
 
-_MOVED = {
-    "submit": gettext_lazy("Đã gửi duyệt tháng %(month)d/%(year)d của %(unit)s."),
-    "approve": gettext_lazy("Đã phê duyệt tháng %(month)d/%(year)d của %(unit)s; số liệu đã khóa."),
-    "reopen": gettext_lazy("Đã mở lại tháng %(month)d/%(year)d của %(unit)s."),
-}
-
-
 class RoleGrantAdminForm(forms.ModelForm):
     class Meta:
         model = RoleGrant
@@ -598,7 +607,7 @@ class RoleGrantAdminForm(forms.ModelForm):
 
 
 @admin.register(RoleGrant)
-class RoleGrantAdmin(admin.ModelAdmin):
+class RoleGrantAdmin(ServiceWrites, admin.ModelAdmin):
     """Only superusers grant roles (Django's own permissions; nobody else holds them)."""
 
     form = RoleGrantAdminForm
@@ -608,20 +617,28 @@ class RoleGrantAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "unit"]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        grant_role(user=obj.user, unit=obj.unit, role=obj.role)  # makes the user staff
+        saved = services.save_grant(
+            grant_id=obj.pk, data=_values(obj, ("user_id", "unit_id", "role")), by=request.user
+        )
+        obj.pk = saved.pk
 
+    def delete_model(self, request, obj):
+        services.delete_grants(grant_ids=[obj.pk], by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        grant_ids = list(queryset.values_list("pk", flat=True))
+        services.delete_grants(grant_ids=grant_ids, by=request.user)
+
+
+# --- The audit trail ----------------------------------------------------------------------
 
 HISTORY_TYPES = {"+": gettext_lazy("Nhập mới"), "~": gettext_lazy("Sửa"), "-": gettext_lazy("Xóa")}
 
 
-class HistoryAdmin(GrantScopedAdmin):
-    """A read-only list of the changes to one audited model, within the user's units."""
+class ReadOnlyHistory:
+    """A list of the changes to one audited model: nobody adds, changes or deletes a row."""
 
-    list_filter = [UNIT_FILTER, ("history_user", admin.RelatedOnlyFieldListFilter), "history_date"]
     date_hierarchy = "history_date"
-    list_select_related = ["unit", "history_user"]
-    search_fields = ["unit__name", "history_user__username", "history_change_reason"]
 
     @admin.display(description=gettext_lazy("thay đổi"), ordering="history_type")
     def change_kind(self, obj) -> str:
@@ -641,12 +658,35 @@ class HistoryAdmin(GrantScopedAdmin):
         return False
 
 
+class HistoryAdmin(ReadOnlyHistory, GrantScopedAdmin):
+    """The changes to rows of one unit, within the user's units."""
+
+    list_filter = [UNIT_FILTER, ("history_user", admin.RelatedOnlyFieldListFilter), "history_date"]
+    list_select_related = ["unit", "history_user"]
+    search_fields = ["unit__name", "history_user__username", "history_change_reason"]
+
+
+class CatalogueHistoryAdmin(ReadOnlyHistory, admin.ModelAdmin):
+    """The changes to the shared catalogue: read by every role, like the catalogue."""
+
+    list_filter = [("history_user", admin.RelatedOnlyFieldListFilter), "history_date"]
+    list_select_related = ["history_user"]
+    search_fields = ["code", "name", "history_user__username", "history_change_reason"]
+
+    def has_module_permission(self, request):
+        return access.has_role_anywhere(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return access.has_role_anywhere(request.user)
+
+
+CHANGE_COLUMNS = ["history_date", "history_user", "change_kind"]
+
+
 @admin.register(Figure.history.model)
 class FigureHistoryAdmin(HistoryAdmin):
     list_display = [
-        "history_date",
-        "history_user",
-        "change_kind",
+        *CHANGE_COLUMNS,
         "unit",
         "indicator",
         "year",
@@ -665,14 +705,13 @@ class FigureHistoryAdmin(HistoryAdmin):
 @admin.register(Target.history.model)
 class TargetHistoryAdmin(HistoryAdmin):
     list_display = [
-        "history_date",
-        "history_user",
-        "change_kind",
+        *CHANGE_COLUMNS,
         "unit",
         "indicator",
         "year",
         "authority",
         "value",
+        "adjustment_reason",
         "change_source",
     ]
     list_select_related = [*HistoryAdmin.list_select_related, "indicator", "authority"]
@@ -680,17 +719,52 @@ class TargetHistoryAdmin(HistoryAdmin):
 
 @admin.register(PeriodReport.history.model)
 class PeriodReportHistoryAdmin(HistoryAdmin):
-    list_display = [
-        "history_date",
-        "history_user",
-        "change_kind",
-        "unit",
-        "year",
-        "period",
-        "change_source",
-    ]
+    list_display = [*CHANGE_COLUMNS, "unit", "year", "period", "change_source"]
 
 
 @admin.register(MonthApproval.history.model)
 class MonthApprovalHistoryAdmin(HistoryAdmin):
     list_display = ["history_date", "history_user", "unit", "year", "month", "status", "reason"]
+
+
+@admin.register(Unit.history.model)
+class UnitHistoryAdmin(HistoryAdmin):
+    unit_field = "id"  # a unit's history belongs to the unit
+    list_display = [*CHANGE_COLUMNS, "name", "code", "level", "parent", "change_source"]
+    list_filter = [("history_user", admin.RelatedOnlyFieldListFilter), "history_date"]
+    list_select_related = ["history_user", "parent"]
+    search_fields = ["name", "code", "history_user__username", "history_change_reason"]
+
+    def unit_id_of(self, obj) -> int:
+        return obj.id
+
+
+@admin.register(Indicator.history.model)
+class IndicatorHistoryAdmin(CatalogueHistoryAdmin):
+    list_display = [*CHANGE_COLUMNS, "name", "code", "kind", "is_active", "change_source"]
+
+
+@admin.register(Area.history.model)
+class AreaHistoryAdmin(CatalogueHistoryAdmin):
+    list_display = [*CHANGE_COLUMNS, "name", "code", "change_source"]
+
+
+@admin.register(Authority.history.model)
+class AuthorityHistoryAdmin(CatalogueHistoryAdmin):
+    list_display = [*CHANGE_COLUMNS, "name", "code", "report_phrase", "change_source"]
+
+
+@admin.register(RoleGrant.history.model)
+class RoleGrantHistoryAdmin(ReadOnlyHistory, admin.ModelAdmin):
+    """Who was given or lost which role: superusers only, like the grants."""
+
+    list_display = [*CHANGE_COLUMNS, "user", "role", "unit", "change_source"]
+    list_filter = ["role", ("history_user", admin.RelatedOnlyFieldListFilter), "history_date"]
+    list_select_related = ["history_user", "user", "unit"]
+    search_fields = ["user__username", "unit__name", "history_user__username"]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser

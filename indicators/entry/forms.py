@@ -221,3 +221,10 @@ class MonthActionForm(forms.Form):
     month = forms.IntegerField(min_value=1, max_value=12)
     action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
     reason = forms.CharField(required=False, max_length=1000)
+
+
+MONTH_MOVED = {
+    "submit": _("Đã gửi duyệt tháng %(month)d/%(year)d của %(unit)s."),
+    "approve": _("Đã phê duyệt tháng %(month)d/%(year)d của %(unit)s; số liệu đã khóa."),
+    "reopen": _("Đã mở lại tháng %(month)d/%(year)d của %(unit)s."),
+}

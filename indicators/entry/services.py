@@ -1,24 +1,46 @@
-"""Writes that span several rows: a month's figures entered on one screen, a month's approval,
-a role granted to a user.
+"""Every write: a month's figures on the grid, one figure in the admin, deletions, targets,
+units, the catalogue, a month's approval, role grants.
 
-Everything is validated before anything is written, and written in one transaction: a month is
-saved whole or not at all. Every write checks the writer's role (``access``) and the month's
-lock (``approval``), and leaves its source in the audit trail.
+Each service does the same three things in the same order, in one transaction:
+
+1. **lock**: the row locks that serialise writes to the units concerned
+   (:func:`approval.lock_unit_ids`, the unit and every unit above it), then the rows written;
+2. **check**: the month's approval (``approval``), the writer's rights (``access``) and the
+   input; a refusal raises ``ValidationError`` (``MonthLocked``, ``ConcurrentEdit``) or
+   ``PermissionDenied`` with a Vietnamese message, and nothing is written;
+3. **write** with :func:`model_update` (compare, then save), leaving the user and the source
+   ("form", "admin", "import: <file>") in the audit trail (django-simple-history).
+
+The views and the admin parse what was posted and call a service; they decide nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from indicators import access, approval
+from indicators import tree as unit_tree
 from indicators.audit import FigureSnapshot
-from indicators.models import Figure, Indicator, MonthApproval, RoleGrant, Unit
+from indicators.models import (
+    Area,
+    Authority,
+    Figure,
+    Indicator,
+    MonthApproval,
+    RoleGrant,
+    Target,
+    Unit,
+)
 
 HUNDRED = Decimal(100)
 
@@ -148,6 +170,22 @@ class ConcurrentEdit(Exception):
             "“Lưu cả tháng” lần nữa nếu vẫn muốn ghi số của bạn."
         ) % {"users": ", ".join(names)}
 
+    @property
+    def figure_message(self) -> str:
+        """The refusal of the admin's single-figure form: who changed the figure, and when."""
+        edit = self.edits[0]
+        return _(
+            "Chưa lưu: %(user)s đã sửa số liệu “%(indicator)s” lúc %(when)s, sau khi bạn mở "
+            "trang; hiện đã lưu: %(now)s. Xem lại số liệu rồi sửa lần nữa nếu vẫn muốn."
+        ) % {
+            "user": edit.changed_by or _("người khác"),
+            "indicator": edit.indicator.name,
+            "when": date_format(timezone.localtime(edit.changed_at), "SHORT_DATETIME_FORMAT")
+            if edit.changed_at
+            else "—",
+            "now": edit.now.text if edit.now else _("(đã xóa)"),
+        }
+
 
 def _other_edits(
     *, current: dict[int, Figure], expected: dict[int, str], indicators: dict[int, Indicator]
@@ -199,6 +237,52 @@ def _other_edits(
     return edits
 
 
+# --- Compare, then save -------------------------------------------------------------------
+
+
+def stamp_history(row, user, source: str) -> None:
+    """Tell django-simple-history who is writing ``row`` and from where."""
+    if user is not None:
+        row._history_user = user
+    row._change_reason = source
+
+
+def model_update(*, instance, data: dict, user=None, source: str) -> list[str]:
+    """Compare, then save: set ``data`` on ``instance`` and save only the fields that differ.
+
+    Returns the names of the fields that changed; nothing is written (and no audit row is
+    added) when none did. Give foreign keys by their ``…_id`` attribute, so that comparing
+    reads no row. An ``auto_now`` field (``updated_at``, the grid's version token) is saved
+    with the change.
+    """
+    changed = [name for name, value in data.items() if getattr(instance, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(instance, name, data[name])
+    stamped = [f.name for f in instance._meta.concrete_fields if getattr(f, "auto_now", False)]
+    stamp_history(instance, user, source)
+    instance.save(update_fields=[*changed, *stamped])
+    return changed
+
+
+def _create(*, model, data: dict, user, source: str):
+    row = model(**data)
+    stamp_history(row, user, source)
+    row.save()
+    return row
+
+
+def _delete(*, row, user, source: str) -> None:
+    stamp_history(row, user, source)  # the deletion's history row: who and from where
+    row.delete()
+
+
+# --- Figures ------------------------------------------------------------------------------
+
+FIGURE_NUMBERS = ("value", "numerator", "denominator", "status")
+
+
 @transaction.atomic
 def save_month(
     *,
@@ -216,8 +300,8 @@ def save_month(
     and raises:
 
     - ``ValidationError`` (keyed by indicator code) if any entry is invalid;
-    - ``PermissionDenied`` if ``user`` is given and may not enter figures for ``unit``;
     - ``approval.MonthLocked`` (a ``ValidationError``) if the month is approved;
+    - ``PermissionDenied`` if ``user`` is given and may not enter figures for ``unit``;
     - ``ConcurrentEdit`` if ``expected_versions`` (indicator id → :func:`figure_version` when
       the form was opened) no longer match what is saved.
 
@@ -238,11 +322,11 @@ def save_month(
             errors[entry.indicator.code] = list(problems.values())
     if errors:
         raise ValidationError(errors)
+
+    approval.lock_unit_ids([unit.pk])
+    approval.assert_open(unit=unit, year=year, month=month)
     if user is not None:
         access.require(user, "enter", unit)
-
-    approval.lock_units(unit)
-    approval.assert_open(unit=unit, year=year, month=month)
     existing = {
         f.indicator_id: f
         for f in Figure.objects.select_for_update().filter(unit=unit, year=year, month=month)
@@ -261,71 +345,483 @@ def save_month(
         figure = existing.get(entry.indicator.id)
         if entry.delete:
             if figure is not None:
-                # The deletion's history row records who deleted it and from where.
                 figure.entered_by, figure.source = user, source
-                stamp_history(figure, user, source)
-                figure.delete()
+                _delete(row=figure, user=user, source=source)
                 deleted += 1
             continue
         if entry.is_blank:
             continue
-        new_values = {
+        numbers = {
             "value": entry.value,
             "numerator": entry.numerator,
             "denominator": entry.denominator,
             "status": entry.status,
         }
         if figure is None:
-            figure = Figure(
-                unit=unit,
-                indicator=entry.indicator,
-                year=year,
-                month=month,
-                entered_by=user,
+            _create(
+                model=Figure,
+                data={
+                    "unit": unit,
+                    "indicator": entry.indicator,
+                    "year": year,
+                    "month": month,
+                    "entered_by": user,
+                    "source": source,
+                    **numbers,
+                },
+                user=user,
                 source=source,
-                **new_values,
             )
-            stamp_history(figure, user, source)
-            figure.save()
             created += 1
-        elif any(getattr(figure, k) != v for k, v in new_values.items()):
-            for key, value in new_values.items():
-                setattr(figure, key, value)
-            figure.entered_by = user
-            figure.source = source
-            stamp_history(figure, user, source)
-            figure.save()
+        elif _write_numbers(figure=figure, numbers=numbers, user=user, source=source):
             updated += 1
         else:
             unchanged += 1
     return SaveResult(created=created, updated=updated, deleted=deleted, unchanged=unchanged)
 
 
-def stamp_history(row, user, source: str) -> None:
-    """Tell django-simple-history who is writing ``row`` and from where."""
-    if user is not None:
-        row._history_user = user
-    row._change_reason = source
+def _write_numbers(*, figure: Figure, numbers: dict, user, source: str) -> bool:
+    """Write a figure's numbers if they differ; who and from where go with them."""
+    if all(getattr(figure, name) == value for name, value in numbers.items()):
+        return False
+    model_update(
+        instance=figure,
+        data={**numbers, "entered_by_id": user.pk if user else None, "source": source},
+        user=user,
+        source=source,
+    )
+    return True
 
 
-def model_update(*, instance, data: dict, user=None, source: str) -> list[str]:
-    """Compare, then save: set ``data`` on ``instance`` and save only the fields that differ.
+@transaction.atomic
+def update_figure(
+    *,
+    figure_id: int,
+    numbers: dict,
+    user,
+    source: str = "admin",
+    expected_version: str | None = None,
+) -> Figure:
+    """Change one stored figure's numbers (``value``, ``numerator``, ``denominator``,
+    ``status``): the admin's single-figure form. A figure keeps its unit and month.
 
-    Returns the names of the fields that changed; nothing is written (and no audit row is
-    added) when none did. Give foreign keys by their ``…_id`` attribute, so that comparing
-    reads no row.
+    Refuses, writing nothing, like :func:`save_month`: ``MonthLocked``, ``PermissionDenied``,
+    ``ConcurrentEdit`` when ``expected_version`` (the form's :func:`figure_version`) is not
+    what is saved now (None: not checked), ``ValidationError`` for numbers its kind refuses.
     """
-    changed = [name for name, value in data.items() if getattr(instance, name) != value]
-    if not changed:
-        return []
-    for name in changed:
-        setattr(instance, name, data[name])
-    stamp_history(instance, user, source)
-    # ``auto_now`` stamps (a figure's ``updated_at``, the grid's version token) are set by
-    # ``save`` itself, but only written when named.
-    stamps = [f.name for f in instance._meta.concrete_fields if getattr(f, "auto_now", False)]
-    instance.save(update_fields=changed + [name for name in stamps if name not in changed])
-    return changed
+    stored = Figure.objects.select_related("unit", "indicator").get(pk=figure_id)
+    approval.lock_unit_ids([stored.unit_id])
+    current = Figure.objects.select_for_update().filter(pk=figure_id).first()
+    approval.assert_open(unit=stored.unit, year=stored.year, month=stored.month)
+    access.require(user, "enter", stored.unit)
+    indicator = stored.indicator
+    if expected_version is not None:
+        edits = _other_edits(
+            current={indicator.id: current} if current else {},
+            expected={indicator.id: expected_version},
+            indicators={indicator.id: indicator},
+        )
+        if edits:
+            raise ConcurrentEdit(edits)
+    if current is None:
+        raise ValidationError(_("Số liệu này vừa bị xóa; chưa lưu gì."))
+    numbers = {name: numbers.get(name) for name in FIGURE_NUMBERS}
+    problems = validate_figure(
+        indicator,
+        value=numbers["value"],
+        numerator=numbers["numerator"],
+        denominator=numbers["denominator"],
+    )
+    if problems:
+        raise ValidationError(problems)
+    _write_numbers(figure=current, numbers=numbers, user=user, source=source)
+    return current
+
+
+@transaction.atomic
+def delete_figures(*, figure_ids: Iterable[int], user, source: str = "admin") -> int:
+    """Delete figures (one, or a bulk delete in the admin): all of them or none.
+
+    Refuses, deleting nothing, if any lies in an approved month (``MonthLocked``) or in a unit
+    where ``user`` may not enter figures (``PermissionDenied``). Returns how many were deleted.
+    """
+    figure_ids = list(figure_ids)
+    unit_ids = set(Figure.objects.filter(pk__in=figure_ids).values_list("unit_id", flat=True))
+    approval.lock_unit_ids(unit_ids)
+    figures = list(
+        Figure.objects.select_for_update()
+        .filter(pk__in=figure_ids)
+        .select_related("unit")
+        .order_by("pk")
+    )
+    locked = approval.locked_months({f.unit_id for f in figures}, {f.year for f in figures})
+    for figure in figures:
+        if (figure.unit_id, figure.year, figure.month) in locked:
+            approval.assert_open(unit=figure.unit, year=figure.year, month=figure.month)
+    for unit in {f.unit_id: f.unit for f in figures}.values():
+        access.require(user, "enter", unit)
+    for figure in figures:
+        figure.entered_by, figure.source = user, source
+        _delete(row=figure, user=user, source=source)
+    return len(figures)
+
+
+# --- Targets ------------------------------------------------------------------------------
+
+TARGET_FIELDS = ("unit_id", "indicator_id", "year", "authority_id", "value", "basis")
+
+
+def _approved_year_refusal(
+    *, user, places: Iterable[tuple[Unit, int]], reason: str
+) -> tuple[str | None, bool]:
+    """(refusal or None, whether a year concerned has approved months) for a target write.
+
+    A year with an approved month (the unit's own or a unit's above it) keeps its targets
+    unless the approver of that unit changes them and writes down why (``user`` None: a
+    command, which still needs the reason).
+    """
+    approved = False
+    for unit, year in places:
+        if not approval.locked_months([unit.pk], [year]):
+            continue
+        approved = True
+        if user is not None and not access.can(user, "approve", unit):
+            return (
+                _(
+                    "Năm %(year)d của %(unit)s đã có tháng được phê duyệt: chỉ người phê duyệt "
+                    "được điều chỉnh chỉ tiêu, và phải ghi lý do."
+                )
+                % {"year": year, "unit": unit.name},
+                True,
+            )
+    if approved and not (reason or "").strip():
+        return (
+            _(
+                "Năm này đã có tháng được phê duyệt: phải ghi lý do điều chỉnh chỉ tiêu "
+                "sau phê duyệt."
+            ),
+            True,
+        )
+    return None, approved
+
+
+def target_refusal(
+    *, target: Target | None, unit: Unit, year: int, user, reason: str = ""
+) -> str | None:
+    """Why ``user`` may not write a target of ``unit`` and ``year`` (changing ``target``, the
+    stored row, or adding one when None), or None. The form asks first; the service again
+    under the locks."""
+    if user is not None and not access.can(user, "manage", unit):
+        return access.refusal("manage", unit)
+    places = [(unit, year)]
+    if target is not None:
+        places.append((target.unit, target.year))
+    refusal, _approved = _approved_year_refusal(user=user, places=places, reason=reason)
+    return refusal
+
+
+@transaction.atomic
+def save_target(
+    *, target_id: int | None, data: dict, user, source: str = "admin", reason: str = ""
+) -> Target:
+    """Add (``target_id`` None) or change a target; ``data`` holds :data:`TARGET_FIELDS`.
+
+    Needs ``manage`` on the unit (the old one and the new one). In a year that already has
+    approved months the writer must also be the unit's approver and give ``reason``; the
+    target then records when it was adjusted after approval, and why
+    (:func:`target_adjustments`).
+    """
+    data = {name: data[name] for name in TARGET_FIELDS}
+    stored = Target.objects.select_related("unit").get(pk=target_id) if target_id else None
+    unit_ids = {data["unit_id"]} | ({stored.unit_id} if stored else set())
+    approval.lock_unit_ids(unit_ids)
+    if stored is not None:
+        stored = Target.objects.select_for_update().select_related("unit").get(pk=target_id)
+    unit = Unit.objects.get(pk=data["unit_id"])
+    indicator = Indicator.objects.get(pk=data["indicator_id"])
+    places = [(unit, data["year"])] + ([(stored.unit, stored.year)] if stored else [])
+    for place, _year in places:
+        if user is not None:
+            access.require(user, "manage", place)
+    message = validate_target(indicator, value=data["value"])
+    if message:
+        raise ValidationError({"value": message})
+    if stored is not None and all(getattr(stored, k) == v for k, v in data.items()):
+        return stored
+    refusal, approved = _approved_year_refusal(user=user, places=places, reason=reason)
+    if refusal:
+        raise ValidationError(refusal)
+    if approved:
+        data["adjusted_after_approval_at"] = timezone.now()
+        data["adjustment_reason"] = reason.strip()
+    if stored is None:
+        return _create(model=Target, data=data, user=user, source=source)
+    model_update(instance=stored, data=data, user=user, source=source)
+    return stored
+
+
+@transaction.atomic
+def delete_targets(*, target_ids: Iterable[int], user, source: str = "admin") -> int:
+    """Delete targets: all or none. A target of a year with approved months is not deleted
+    (change it with a reason instead); ``manage`` is needed on each target's unit."""
+    target_ids = list(target_ids)
+    approval.lock_unit_ids(
+        set(Target.objects.filter(pk__in=target_ids).values_list("unit_id", flat=True))
+    )
+    targets = list(
+        Target.objects.select_for_update().filter(pk__in=target_ids).select_related("unit")
+    )
+    for target in targets:
+        if user is not None:
+            access.require(user, "manage", target.unit)
+        if approval.locked_months([target.unit_id], [target.year]):
+            raise ValidationError(
+                _(
+                    "Năm %(year)d của %(unit)s đã có tháng được phê duyệt: không xóa chỉ tiêu; "
+                    "người phê duyệt có thể điều chỉnh giá trị, có ghi lý do."
+                )
+                % {"year": target.year, "unit": target.unit.name}
+            )
+    for target in targets:
+        _delete(row=target, user=user, source=source)
+    return len(targets)
+
+
+@dataclass(frozen=True)
+class TargetAdjustment:
+    """A target changed while its year had approved months."""
+
+    indicator: Indicator
+    authority: Authority
+    value: Decimal  # the target now, in the indicator's unit
+    adjusted_at: datetime
+    reason: str
+
+
+def target_adjustments(*, unit: Unit, year: int) -> list[TargetAdjustment]:
+    """``unit``'s targets of ``year`` adjusted after approval, latest first (one query).
+
+    What the period pages show as "chỉ tiêu đã điều chỉnh sau khi phê duyệt", with the date.
+    """
+    rows = (
+        Target.objects.filter(unit=unit, year=year, adjusted_after_approval_at__isnull=False)
+        .select_related("indicator", "authority")
+        .order_by("-adjusted_after_approval_at", "pk")
+    )
+    return [
+        TargetAdjustment(
+            indicator=t.indicator,
+            authority=t.authority,
+            value=t.value,
+            adjusted_at=t.adjusted_after_approval_at,
+            reason=t.adjustment_reason,
+        )
+        for t in rows
+    ]
+
+
+# --- Units --------------------------------------------------------------------------------
+
+UNIT_FIELDS = ("code", "name", "name_en", "level", "parent_id", "order")
+
+
+def unit_refusal(*, unit: Unit | None, parent_id: int | None, user) -> dict[str, str]:
+    """Why ``unit`` (the stored row; None for a new unit) may not be put under ``parent_id``:
+    {field: message}, empty when it may. Asked by the form, and by :func:`save_unit` again
+    under the locks.
+
+    - only a superuser makes a unit with no parent (a root);
+    - the writer needs ``manage`` on the new parent;
+    - a unit is never put under itself or a unit under it (a loop);
+    - a unit is not moved while a month it contributes figures to is approved, under the
+      old parent's chain or the new one's: the move would change approved numbers.
+    """
+    moving = unit is None or unit.parent_id != parent_id
+    if not moving:
+        return {}
+    tree = unit_tree.current()
+    if parent_id is None:
+        if user is not None and not user.is_superuser and (unit is None or unit.parent_id):
+            return {
+                "parent": _(
+                    "Chỉ quản trị hệ thống được tạo đơn vị cấp cao nhất; hãy chọn đơn vị cấp trên."
+                )
+            }
+        parent = None
+    else:
+        parent = tree.get(parent_id) if parent_id in tree else Unit.objects.get(pk=parent_id)
+        if user is not None and not access.can(user, "manage", parent):
+            return {"parent": access.refusal("manage", parent)}
+    if unit is None:
+        return {}
+    if parent is not None and tree.would_loop(unit.pk, parent.pk):
+        return {
+            "parent": _(
+                "Không đặt được %(parent)s làm đơn vị cấp trên của %(unit)s: %(parent)s là "
+                "%(unit)s hoặc nằm dưới %(unit)s (các đơn vị sẽ thành một vòng)."
+            )
+            % {"parent": parent.name, "unit": unit.name}
+        }
+    holders = set(tree.chain_ids(unit.pk)[1:])
+    if parent is not None:
+        holders.update(tree.chain_ids(parent.pk))
+    approved = MonthApproval.objects.filter(
+        unit_id__in=holders, status=MonthApproval.Status.APPROVED
+    ).select_related("unit")
+    months = {(a.year, a.month): a for a in approved.order_by("year", "month", "unit_id")}
+    if months:
+        contributed = (
+            Figure.objects.filter(
+                unit_id__in=tree.subtree_ids(unit.pk), year__in={y for y, _m in months}
+            )
+            .values_list("year", "month")
+            .distinct()
+        )
+        blocking = sorted(set(contributed) & set(months))
+        if blocking:
+            holder = months[blocking[0]]
+            return {
+                "parent": _(
+                    "Không chuyển được %(unit)s: số liệu của đơn vị này thuộc tháng "
+                    "%(month)d/%(year)d của %(approved_unit)s, đã được phê duyệt. Người phê "
+                    "duyệt phải mở lại tháng đó trước khi chuyển."
+                )
+                % {
+                    "unit": unit.name,
+                    "month": holder.month,
+                    "year": holder.year,
+                    "approved_unit": holder.unit.name,
+                }
+            }
+    return {}
+
+
+@transaction.atomic
+def save_unit(*, unit_id: int | None, data: dict, user, source: str = "admin") -> Unit:
+    """Add (``unit_id`` None) or change a unit; ``data`` holds :data:`UNIT_FIELDS`.
+
+    Needs ``manage`` on the unit, and the checks of :func:`unit_refusal` when its parent is
+    set or changed; raises ``ValidationError`` (keyed by field) or ``PermissionDenied``.
+    """
+    data = {name: data[name] for name in UNIT_FIELDS}
+    stored = Unit.objects.get(pk=unit_id) if unit_id else None
+    involved = {data["parent_id"]} - {None}
+    if stored is not None:
+        involved.add(stored.pk)
+    approval.lock_unit_ids(involved)
+    unit_tree.forget()  # read the tree as it is now that the rows are locked
+    if stored is not None:
+        stored = Unit.objects.select_for_update().get(pk=unit_id)
+        if user is not None:
+            access.require(user, "manage", stored)
+    problems = unit_refusal(unit=stored, parent_id=data["parent_id"], user=user)
+    if problems:
+        raise ValidationError(problems)
+    if stored is None:
+        return _create(model=Unit, data=data, user=user, source=source)
+    model_update(instance=stored, data=data, user=user, source=source)
+    return stored
+
+
+@transaction.atomic
+def delete_units(*, unit_ids: Iterable[int], user, source: str = "admin") -> int:
+    """Delete units (none with figures, targets or sub-units: the database protects those)."""
+    unit_ids = list(unit_ids)
+    approval.lock_unit_ids(unit_ids)
+    units = list(Unit.objects.select_for_update().filter(pk__in=unit_ids))
+    for unit in units:
+        if user is not None:
+            access.require(user, "manage", unit)
+    for unit in units:
+        _delete(row=unit, user=user, source=source)
+    return len(units)
+
+
+# --- The catalogue: areas, indicators, authorities -------------------------------------------
+
+CATALOGUE_FIELDS = {
+    Area: ("code", "name", "name_en", "order"),
+    Authority: ("code", "name", "name_en", "report_phrase", "report_phrase_en", "order"),
+    Indicator: (
+        "code",
+        "name",
+        "name_en",
+        "short_name",
+        "short_name_en",
+        "area_id",
+        "unit",
+        "unit_en",
+        "kind",
+        "direction",
+        "numerator_label",
+        "denominator_label",
+        "is_main",
+        "is_active",
+        "order",
+    ),
+}
+
+
+def may_edit_catalogue(user) -> bool:
+    """The catalogue is shared by every unit: only a superuser or a city administrator whose
+    grant is on a root of the unit tree (nothing above it) changes it."""
+    if user is None:  # a command
+        return True
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    roots = {u.pk for u in unit_tree.current().roots()}
+    return RoleGrant.objects.filter(
+        user=user, role=RoleGrant.Role.CITY_ADMIN, unit_id__in=roots
+    ).exists()
+
+
+def _require_catalogue_right(user) -> None:
+    if not may_edit_catalogue(user):
+        raise PermissionDenied(
+            _("Chỉ quản trị cấp cao nhất được sửa danh mục chỉ tiêu, lĩnh vực và cơ quan giao.")
+        )
+
+
+def kind_refusal(*, indicator: Indicator | None, kind: str) -> str | None:
+    """An indicator's kind says how its figures add up: it stays once it has figures."""
+    if indicator is None or indicator.pk is None or indicator.kind == kind:
+        return None
+    if Figure.objects.filter(indicator_id=indicator.pk).exists():
+        return _(
+            "Không đổi được loại của chỉ tiêu “%(name)s”: chỉ tiêu đã có số liệu, đổi loại sẽ "
+            "làm sai cách cộng số liệu đã nhập (kể cả các tháng đã phê duyệt)."
+        ) % {"name": indicator.name}
+    return None
+
+
+@transaction.atomic
+def save_catalogue_row(*, model, row_id: int | None, data: dict, user, source: str = "admin"):
+    """Add or change an area, an indicator or an authority (``data``: its
+    :data:`CATALOGUE_FIELDS`). An indicator's kind does not change once it has figures;
+    unticking ``is_active`` is allowed (the indicator leaves the grid and open periods)."""
+    _require_catalogue_right(user)
+    data = {name: data[name] for name in CATALOGUE_FIELDS[model]}
+    if row_id is None:
+        return _create(model=model, data=data, user=user, source=source)
+    stored = model.objects.select_for_update().get(pk=row_id)
+    if model is Indicator:
+        refusal = kind_refusal(indicator=stored, kind=data["kind"])
+        if refusal:
+            raise ValidationError({"kind": refusal})
+    model_update(instance=stored, data=data, user=user, source=source)
+    return stored
+
+
+@transaction.atomic
+def delete_catalogue_rows(*, model, row_ids: Iterable[int], user, source: str = "admin") -> int:
+    """Delete catalogue rows (the database protects those in use)."""
+    _require_catalogue_right(user)
+    rows = list(model.objects.select_for_update().filter(pk__in=list(row_ids)))
+    for row in rows:
+        _delete(row=row, user=user, source=source)
+    return len(rows)
 
 
 # --- Approval -----------------------------------------------------------------------------
@@ -353,17 +849,35 @@ def _move_month(
     """Move a month's approval to ``to``; ``refused_from`` maps each current state from which
     the move is refused to the message saying why."""
     validate_period(year, month)
+    approval.lock_unit_ids([unit.pk])
     access.require(user, action, unit)
-    approval.lock_units(unit)
-    row = MonthApproval.objects.filter(unit=unit, year=year, month=month).first()
+    row = MonthApproval.objects.select_for_update().filter(unit=unit, year=year, month=month)
+    row = row.first()
     current = row.status if row else Status.OPEN
     if current in refused_from:
         raise ValidationError(refused_from[current] % _month_name(unit, year, month))
+    if (
+        to == Status.APPROVED
+        and not settings.WARD_REPORT_SINGLE_PERSON_APPROVAL
+        and row.changed_by_id is not None
+        and row.changed_by_id == user.pk
+    ):
+        raise ValidationError(
+            _(
+                "Tháng %(month)d/%(year)d của %(unit)s do chính bạn gửi duyệt; phải do một "
+                "người phê duyệt khác phê duyệt."
+            )
+            % _month_name(unit, year, month)
+        )
+    data = {"status": to, "changed_by_id": user.pk, "reason": reason}
     if row is None:
-        row = MonthApproval(unit=unit, year=year, month=month)
-    row.status, row.changed_by, row.reason = to, user, reason
-    stamp_history(row, user, source)
-    row.save()
+        return _create(
+            model=MonthApproval,
+            data={"unit": unit, "year": year, "month": month, **data},
+            user=user,
+            source=source,
+        )
+    model_update(instance=row, data=data, user=user, source=source)
     return row
 
 
@@ -385,7 +899,11 @@ def submit_month(*, unit: Unit, year: int, month: int, user, source: str = "admi
 
 
 def approve_month(*, unit: Unit, year: int, month: int, user, source: str = "admin"):
-    """submitted → approved: the month's figures (the unit's and its sub-units') are locked."""
+    """submitted → approved: the month's figures (the unit's and its sub-units') are locked.
+
+    By default the approver is not the person who submitted the month
+    (``WARD_REPORT_SINGLE_PERSON_APPROVAL`` allows it, for one-person offices).
+    """
     return _move_month(
         unit=unit,
         year=year,
@@ -426,18 +944,71 @@ def reopen_month(*, unit: Unit, year: int, month: int, user, reason: str, source
 
 # --- Roles --------------------------------------------------------------------------------
 
+GRID_ACTIONS = ("enter", "submit", "approve", "reopen")  # the roles that open the month grid
 
-@transaction.atomic
-def grant_role(*, user, unit: Unit, role: str) -> RoleGrant:
-    """Give ``user`` a role on ``unit`` (and everything under it).
 
-    The admin site only lets in staff, and every role works in the admin (entry, approval,
-    lists), so a grant also marks the user as staff. Django's model permissions are not used:
-    what a user may do comes from the grants alone.
-    """
-    grant, _created = RoleGrant.objects.get_or_create(user=user, unit=unit, role=role)
+def grid_unit_ids(user) -> set[int]:
+    """The units whose month grid ``user`` may open (to enter, submit, approve or reopen)."""
+    found: set[int] = set()
+    for action in GRID_ACTIONS:
+        ids = access.unit_ids_for(user, action)
+        if ids is None:
+            return set(unit_tree.current().units)
+        found |= ids
+    return found
+
+
+def _require_granting_right(by) -> None:
+    if by is not None and not (by.is_active and by.is_superuser):
+        raise PermissionDenied(_("Chỉ quản trị hệ thống được phân quyền."))
+
+
+def _make_staff(user) -> None:
+    # The admin site only lets in staff, and every role works in the admin (entry, approval,
+    # lists). Django's model permissions are not used: what a user may do comes from grants.
     access.forget(user)
     if not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
+
+
+@transaction.atomic
+def grant_role(*, user, unit: Unit, role: str, by=None, source: str = "command") -> RoleGrant:
+    """Give ``user`` a role on ``unit`` (and everything under it); ``by`` is who grants it
+    (a superuser; None for a command). A grant also marks the user as staff."""
+    approval.lock_unit_ids([unit.pk])
+    _require_granting_right(by)
+    grant = RoleGrant.objects.filter(user=user, unit=unit, role=role).first()
+    if grant is None:
+        grant = _create(
+            model=RoleGrant, data={"user": user, "unit": unit, "role": role}, user=by, source=source
+        )
+    _make_staff(user)
     return grant
+
+
+@transaction.atomic
+def save_grant(*, grant_id: int | None, data: dict, by, source: str = "admin") -> RoleGrant:
+    """Add or change a role grant (``data``: ``user_id``, ``unit_id``, ``role``)."""
+    data = {name: data[name] for name in ("user_id", "unit_id", "role")}
+    stored = RoleGrant.objects.get(pk=grant_id) if grant_id else None
+    approval.lock_unit_ids({data["unit_id"]} | ({stored.unit_id} if stored else set()))
+    _require_granting_right(by)
+    if stored is None:
+        grant = _create(model=RoleGrant, data=data, user=by, source=source)
+    else:
+        grant = RoleGrant.objects.select_for_update().get(pk=grant_id)
+        model_update(instance=grant, data=data, user=by, source=source)
+    _make_staff(grant.user)
+    return grant
+
+
+@transaction.atomic
+def delete_grants(*, grant_ids: Iterable[int], by, source: str = "admin") -> int:
+    """Take role grants away: all of them or none."""
+    _require_granting_right(by)
+    grants = list(RoleGrant.objects.select_for_update().filter(pk__in=list(grant_ids)))
+    for grant in grants:
+        _delete(row=grant, user=by, source=source)
+        access.forget(grant.user)
+    return len(grants)

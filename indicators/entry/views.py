@@ -1,0 +1,178 @@
+"""The admin's custom entry pages: the month grid and the month's approval buttons.
+
+Thin views: they parse what was posted, call a service in ``entry.services`` (which locks,
+checks and writes) and turn its refusal into a message. The admin registers them under its own
+addresses (``/admin/indicators/figure/enter/``, ``/admin/indicators/monthapproval/move/``).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from indicators import access, approval
+from indicators.entry.forms import (
+    MONTH_MOVED,
+    MonthActionForm,
+    MonthGrid,
+    MonthPickerForm,
+    refresh_versions,
+)
+from indicators.entry.services import (
+    ConcurrentEdit,
+    approve_month,
+    grid_unit_ids,
+    reopen_month,
+    save_month,
+    submit_month,
+)
+from indicators.models import Figure, Indicator, Unit
+
+GRID_TEMPLATE = "admin/indicators/figure/enter_month.html"
+
+
+def enter_month(request):
+    """The month grid: every active indicator of one unit's month, saved at once."""
+    grid_units = Unit.objects.filter(id__in=grid_unit_ids(request.user))
+    if not grid_units.exists():
+        raise PermissionDenied(_("Bạn chưa được phân quyền nhập hoặc duyệt số liệu."))
+    source = request.POST if request.method == "POST" else request.GET
+    picker = MonthPickerForm(source or None, initial=_default_month(), prefix=None)
+    picker.fields["unit"].queryset = grid_units
+    ctx = {
+        **admin.site.each_context(request),
+        "title": _("Nhập số liệu tháng"),
+        "opts": Figure._meta,
+        "picker": picker,
+        "grid": None,
+    }
+    if not source or not picker.is_valid():
+        return TemplateResponse(request, GRID_TEMPLATE, ctx)
+    unit, year, month = (picker.cleaned_data[k] for k in ("unit", "year", "month"))
+    may_enter = access.can(request.user, "enter", unit)
+    if request.method == "POST" and not may_enter:
+        raise PermissionDenied(access.refusal("enter", unit))
+    lock = approval.locking_approval(unit=unit, year=year, month=month)
+    indicators = list(Indicator.objects.filter(is_active=True).select_related("area"))
+    posted = request.POST if request.method == "POST" else None
+    grid = MonthGrid(
+        indicators=indicators,
+        existing=_month_figures(unit, year, month),
+        data=posted,
+        locked=posted is None and (lock is not None or not may_enter),
+    )
+    ctx.update(
+        grid=grid,
+        unit=unit,
+        year=year,
+        month=month,
+        lock=lock,
+        may_enter=may_enter,
+        status=approval.month_status(unit=unit, year=year, month=month),
+        month_actions=[a for a in MonthActionForm.ACTIONS if access.can(request.user, a, unit)],
+    )
+    if posted is None:
+        return TemplateResponse(request, GRID_TEMPLATE, ctx)
+    if lock is not None:  # said at once; save_month checks again under the row locks
+        messages.error(
+            request, approval.locked_message(unit=unit, year=year, month=month, approval=lock)
+        )
+        return TemplateResponse(request, GRID_TEMPLATE, ctx)
+    if not grid.is_valid():
+        messages.error(
+            request,
+            _("Chưa lưu: %(count)d dòng có lỗi, xem các ô đánh dấu đỏ bên dưới.")
+            % {"count": grid.error_count},
+        )
+        return TemplateResponse(request, GRID_TEMPLATE, ctx)
+    return _save_grid(request, ctx, grid=grid, indicators=indicators)
+
+
+def _save_grid(request, ctx: dict, *, grid: MonthGrid, indicators: list[Indicator]):
+    unit, year, month = ctx["unit"], ctx["year"], ctx["month"]
+    try:
+        result = save_month(
+            unit=unit,
+            year=year,
+            month=month,
+            entries=grid.entries(),
+            user=request.user,
+            source="form",
+            expected_versions=grid.expected_versions(),
+        )
+    except ConcurrentEdit as conflict:
+        messages.error(request, conflict.message)
+        current = _month_figures(unit, year, month)
+        ctx["grid"] = MonthGrid(
+            indicators=indicators,
+            existing=current,
+            data=refresh_versions(request.POST, current, indicators),
+        )
+        ctx["other_edits"] = conflict.edits
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "Đã lưu số liệu tháng %(month)d/%(year)d của %(unit)s: "
+                "%(created)d mới, %(updated)d sửa, %(deleted)d xóa."
+            )
+            % {
+                "month": month,
+                "year": year,
+                "unit": unit.name,
+                "created": result.created,
+                "updated": result.updated,
+                "deleted": result.deleted,
+            },
+        )
+        return redirect(grid_url(unit, year, month))
+    return TemplateResponse(request, GRID_TEMPLATE, ctx)
+
+
+def move_month(request):
+    """The grid's buttons: submit, approve or reopen (with a reason) one unit's month."""
+    if request.method != "POST":
+        return redirect("admin:indicators_monthapproval_changelist")
+    form = MonthActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Yêu cầu không hợp lệ: chưa đổi trạng thái tháng."))
+        return redirect("admin:indicators_monthapproval_changelist")
+    unit, year, month, action = (form.cleaned_data[k] for k in ("unit", "year", "month", "action"))
+    month_of = {"unit": unit, "year": year, "month": month, "user": request.user}
+    try:
+        if action == "submit":
+            submit_month(**month_of)
+        elif action == "approve":
+            approve_month(**month_of)
+        else:
+            reopen_month(**month_of, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        moved = {"month": month, "year": year, "unit": unit.name}
+        messages.success(request, MONTH_MOVED[action] % moved)
+    return redirect(grid_url(unit, year, month))
+
+
+def _month_figures(unit: Unit, year: int, month: int) -> dict[int, Figure]:
+    figures = Figure.objects.filter(unit=unit, year=year, month=month).select_related("entered_by")
+    return {f.indicator_id: f for f in figures}
+
+
+def grid_url(unit: Unit, year: int, month: int) -> str:
+    """The month grid's address for one unit's month (its query string is public)."""
+    query = urlencode({"unit": unit.code, "year": year, "month": month})
+    return f"{reverse('admin:indicators_figure_enter')}?{query}"
+
+
+def _default_month() -> dict:
+    today = timezone.localdate()
+    return {"year": today.year, "month": today.month}
