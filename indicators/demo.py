@@ -32,6 +32,8 @@ INDICATOR_FIELDS = [
     "denominator_label",
     "is_main",
     "order",
+    "entry_levels",
+    "decimal_places",
 ]
 
 

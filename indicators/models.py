@@ -9,11 +9,14 @@ constraints; rules that need the indicator's kind (a percentage not above 100) l
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from indicators.core.entry_rules import STORED_DECIMAL_PLACES, default_decimal_places, enters
 
 AMOUNT = {"max_digits": 22, "decimal_places": 4}
 
@@ -180,6 +183,22 @@ class Indicator(TranslatedNameMixin, models.Model):
         help_text=_("Chỉ tiêu chính được so sánh giữa các đơn vị cấp dưới."),
     )
     is_active = models.BooleanField(_("đang dùng"), default=True)
+    entry_levels = models.JSONField(
+        _("cấp nhập số liệu"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Các cấp đơn vị nhập số liệu chỉ tiêu này; cấp trên cộng lại. "
+            "Để trống: mọi cấp đều nhập."
+        ),
+    )
+    decimal_places = models.PositiveSmallIntegerField(
+        _("số chữ số thập phân"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(STORED_DECIMAL_PLACES)],
+        help_text=_("Để trống: 0 với số đếm (hộ, vụ, công trình, hồ sơ, …), còn lại 4."),
+    )
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
     history = audited(_("lịch sử sửa danh mục chỉ tiêu"))
 
@@ -190,6 +209,17 @@ class Indicator(TranslatedNameMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def is_entered_at(self, level: str) -> bool:
+        """Do units at ``level`` enter this indicator's figures?"""
+        return enters(self.entry_levels or [], level)
+
+    @property
+    def allowed_decimal_places(self) -> int:
+        """Decimals a figure may have: the indicator's own setting or its unit's default."""
+        if self.decimal_places is not None:
+            return self.decimal_places
+        return default_decimal_places(self.unit)
 
     @property
     def is_percentage(self) -> bool:

@@ -360,8 +360,9 @@ def test_a_bulk_delete_of_units_keeps_who_and_from_where(client, tree, boss):
 def test_a_unit_changed_by_the_import_keeps_the_user_and_the_file(tree, boss):
     import io
 
-    from indicators.exchange import import_workbook
     from openpyxl import Workbook
+
+    from indicators.exchange import import_workbook
 
     book = Workbook()
     sheet = book.active
