@@ -379,3 +379,28 @@ def test_a_unit_changed_by_the_import_keeps_the_user_and_the_file(tree, boss):
         ("+", "", None),
         ("~", "boss", "import: to-dan-pho.xlsx"),
     ]
+
+
+def test_a_unit_and_an_area_created_by_the_import_keep_the_user_and_the_file(tree, boss):
+    import io
+
+    from openpyxl import Workbook
+
+    from indicators.exchange import import_workbook
+
+    book = Workbook()
+    units = book.active
+    units.title = "units"
+    units.append(["code", "name", "level", "parent"])
+    units.append(["group-a3", "Tổ 3", "group", "ward-a"])
+    areas = book.create_sheet("areas")
+    areas.append(["code", "name"])
+    areas.append(["moi-truong", "Môi trường"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    import_workbook(buffer, file_name="moi.xlsx", user=boss)
+    created = Unit.objects.get(code="group-a3")
+    assert history_of(Unit, id=created.pk) == [("+", "boss", "import: moi.xlsx")]
+    area = Area.objects.get(code="moi-truong")
+    assert history_of(Area, id=area.pk) == [("+", "boss", "import: moi.xlsx")]

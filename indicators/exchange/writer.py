@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from indicators import approval, tree
-from indicators.entry.services import model_update
+from indicators.entry.services import model_update, stamp_history
 from indicators.exchange.planner import (
     CREATE,
     KEEP,
@@ -146,6 +146,7 @@ def _write(plan: ImportPlan, *, user) -> None:
                 if key in BULK_CREATED:
                     created.append(row)
                     continue
+                stamp_history(row, user, source)
                 row.save()
                 if "code" in sheet.by_name:
                     ids[key][row.code] = row.id
