@@ -91,8 +91,24 @@ def _set_up(document) -> None:
     spacing = normal.paragraph_format
     spacing.space_before, spacing.space_after = Pt(0), Pt(6)
     spacing.line_spacing = 1.1
+    _page_numbers(section)
     core = document.core_properties
     core.author = core.last_modified_by = ""  # the generator, not the signer
+
+
+def _page_numbers(section) -> None:
+    """The page number centred at the top from the second page on, as the decree sets it."""
+    section.different_first_page_header_footer = True
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "2"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
 
 
 def _margins(section) -> None:
@@ -189,7 +205,8 @@ ANNEX_WIDTH_MM = 252.0  # a landscape page: 297 − 30 − 15
 def _head(document, details: ReportDetails) -> None:
     table = _plain_table(document, 2, [LEFT_MM, RIGHT_MM])
     body, motto = table.cell(0, 0), table.cell(0, 1)
-    _cell_paragraph(body, details.body, size=HEAD_SIZE)
+    # "ỦY BAN NHÂN DÂN PHƯỜNG CHÁNH LỘ" is one name, the issuing body's: all of it in bold.
+    _cell_paragraph(body, details.body, bold=True, size=HEAD_SIZE)
     _cell_paragraph(body, details.unit_line, bold=True, size=HEAD_SIZE)
     _rule(body, 22, LEFT_MM)
     _cell_paragraph(motto, _("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), bold=True, size=HEAD_SIZE)
@@ -254,6 +271,8 @@ def _part(document, title: str, text: str, *, upper: bool = False) -> None:
 def _foot(document, details: ReportDetails) -> None:
     _paragraph(document, "", after=0)
     table = _plain_table(document, 1, [80.0, 85.0])
+    # The signature never stands alone at the top of a page: the row is not split.
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     recipients, signer = table.cell(0, 0), table.cell(0, 1)
     _cell_paragraph(
         recipients, _("Nơi nhận:"), bold=True, italic=True, size=SMALL_SIZE,

@@ -110,7 +110,7 @@ def _header_block(sheet: Worksheet, *, export: PeriodExport, unit, title: str, w
     details = annex_details(export)
     left = max(2, width // 2 - 1)
     right_start = left + 1
-    _merged(sheet, 1, 1, left, details.body, _font())
+    _merged(sheet, 1, 1, left, details.body, _font(bold=True))
     _merged(sheet, 2, 1, left, details.unit_line, _font(bold=True))
     _merged(sheet, 1, right_start, width, _("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), _font(bold=True))
     _merged(sheet, 2, right_start, width, _("Độc lập - Tự do - Hạnh phúc"), _font(bold=True))
