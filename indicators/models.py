@@ -389,8 +389,16 @@ class Figure(models.Model):
         return self.status == self.Status.ESTIMATE
 
 
+class SignerCapacity(models.TextChoices):
+    """Who signs for the People's Committee (Decree 30/2020/NĐ-CP, Article 13)."""
+
+    ON_BEHALF = "tm", _("TM. Ủy ban nhân dân: Chủ tịch ký")
+    DEPUTY = "kt", _("TM. Ủy ban nhân dân, KT. Chủ tịch: Phó Chủ tịch ký")
+
+
 class PeriodReport(models.Model):
-    """The written sections of a unit's report for one period, entered by staff."""
+    """The written sections of a unit's report for one period, and the document's details
+    (number, place, date, signer, recipients), entered by staff."""
 
     unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT)
     year = models.PositiveSmallIntegerField(_("năm"))
@@ -400,6 +408,25 @@ class PeriodReport(models.Model):
     results = models.TextField(_("kết quả đạt được"), blank=True)
     shortcomings = models.TextField(_("tồn tại, hạn chế"), blank=True)
     tasks = models.TextField(_("nhiệm vụ trọng tâm kỳ tới"), blank=True)
+    # The document's own details (Decree 30/2020/NĐ-CP); blank means "use the unit's default",
+    # see reporting.report_details.
+    document_number = models.CharField(
+        _("số văn bản"),
+        max_length=20,
+        blank=True,
+        help_text=_("Ví dụ: 125 (in thành 125/BC-UBND)."),
+    )
+    place = models.CharField(_("địa danh"), max_length=100, blank=True)
+    issued_on = models.DateField(_("ngày ban hành"), null=True, blank=True)
+    signer_name = models.CharField(_("người ký"), max_length=100, blank=True)
+    signer_title = models.CharField(_("chức vụ người ký"), max_length=100, blank=True)
+    signer_capacity = models.CharField(
+        _("thẩm quyền ký"),
+        max_length=2,
+        choices=SignerCapacity.choices,
+        default=SignerCapacity.ON_BEHALF,
+    )
+    recipients = models.TextField(_("nơi nhận"), blank=True, help_text=_("Mỗi dòng một nơi nhận."))
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("người cập nhật"),

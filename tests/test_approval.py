@@ -289,7 +289,7 @@ def test_the_export_says_whether_figures_are_approved(client, setup):
 
     def head():
         response = client.get(reverse("period-export", args=["ward-a", 2023, "m9"]))
-        return load_workbook(BytesIO(response.content)).worksheets[0]["A3"].value
+        return load_workbook(BytesIO(response.content)).worksheets[0]["A4"].value
 
     assert head() == "Số liệu tạm thời, chưa phê duyệt"
     submit_month(unit=setup["units"]["ward-a"], year=2023, month=9, user=setup["clerk"])

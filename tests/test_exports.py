@@ -79,12 +79,37 @@ def test_sheets_are_named_in_vietnamese_with_one_per_residential_group(ward_book
 
 def test_summary_sheet_has_the_header_block_of_an_official_report(ward_book):
     sheet = ward_book["Tổng hợp"]
-    assert sheet["A1"].value == "THÀNH PHỐ QUẢNG NGÃI"
+    assert sheet["A1"].value == "ỦY BAN NHÂN DÂN"
     assert sheet["A2"].value == "PHƯỜNG CHÁNH LỘ"
     assert sheet["E1"].value == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-    assert sheet["E3"].value == "ngày 20 tháng 9 năm 2023"
-    assert sheet["A5"].value == "BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU KINH TẾ - XÃ HỘI"
-    assert sheet["A6"].value == "9 THÁNG ĐẦU NĂM 2023"
+    assert sheet["E2"].value == "Độc lập - Tự do - Hạnh phúc"
+    assert sheet["A3"].value == "Số:       /BC-UBND"
+    assert sheet["E3"].value == "Chánh Lộ, ngày 20 tháng 9 năm 2023"
+    assert sheet["A5"].value == "Phụ lục"
+    assert sheet["A6"].value == "BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU KINH TẾ - XÃ HỘI"
+    assert sheet["A7"].value == "9 THÁNG ĐẦU NĂM 2023"
+    assert sheet["A8"].value == (
+        "(Kèm theo Báo cáo số …/BC-UBND ngày 20 tháng 9 năm 2023 của UBND phường Chánh Lộ)"
+    )
+
+
+def test_the_annex_header_carries_the_reports_own_number_place_and_date(demo):
+    report = PeriodReport.objects.get(unit=demo, year=2023, period="9m")
+    report.document_number, report.place = "125", "Quảng Ngãi"
+    report.issued_on = date(2024, 2, 5)
+    report.save()
+    sheet = reopened(demo)["Tổng hợp"]
+    assert sheet["A3"].value == "Số: 125/BC-UBND"
+    assert sheet["E3"].value == "Quảng Ngãi, ngày 05 tháng 02 năm 2024"
+    assert sheet["A8"].value == (
+        "(Kèm theo Báo cáo số 125/BC-UBND ngày 05 tháng 02 năm 2024 của UBND phường Chánh Lộ)"
+    )
+
+
+def test_a_residential_groups_sheet_keeps_the_wards_issuing_body_and_names_the_group(ward_book):
+    sheet = ward_book["Tổ dân phố 3"]
+    assert (sheet["A1"].value, sheet["A2"].value) == ("ỦY BAN NHÂN DÂN", "PHƯỜNG CHÁNH LỘ")
+    assert sheet["A7"].value == "TỔ DÂN PHỐ 3 — 9 THÁNG ĐẦU NĂM 2023"
 
 
 def test_summary_columns_are_the_dashboard_table_columns(ward_book):
@@ -141,7 +166,7 @@ def test_footnotes_give_the_estimate_and_each_target_basis(ward_book):
 def test_every_sheet_prints_on_a4_landscape_fit_to_width_with_repeated_headers(ward_book):
     for title in ("Tổng hợp", "Tổng hợp đơn vị", "Theo tháng", "Tổ dân phố 1"):
         sheet = ward_book[title]
-        header_row = row_of(sheet, "Chỉ tiêu") if title != "Tổng hợp đơn vị" else 8
+        header_row = row_of(sheet, "Chỉ tiêu") if title != "Tổng hợp đơn vị" else 10
         assert sheet.page_setup.orientation == "landscape"
         assert sheet.page_setup.paperSize == 9  # A4 in the OOXML paper size list
         assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
@@ -150,7 +175,7 @@ def test_every_sheet_prints_on_a4_landscape_fit_to_width_with_repeated_headers(w
         assert sheet.freeze_panes.endswith(str(header_row + 1))
     text = ward_book["Nội dung báo cáo"]
     assert text.page_setup.orientation == "portrait"
-    assert text.column_dimensions["A"].width == 85
+    assert text.column_dimensions["A"].width == 72
 
 
 def test_columns_are_sized_for_reading(ward_book):
@@ -250,7 +275,7 @@ def block(sheet, indicator_name):
 
 def test_consolidated_sheet_lists_each_child_then_the_total_computed_by_kind(city_book):
     sheet = city_book["Tổng hợp đơn vị"]
-    assert values(sheet, 8)[:4] == [
+    assert values(sheet, 10)[:4] == [
         "Chỉ tiêu / đơn vị",
         "Đơn vị tính",
         "Thực hiện",
@@ -285,7 +310,8 @@ def test_consolidated_total_matches_the_parent_summary_sheet(city_book):
 def test_consolidated_workbook_has_one_sheet_per_child_unit(city_book):
     assert city_book.sheetnames[-2:] == ["Phường A", "Phường B"]
     ward_a = city_book["Phường A"]
-    assert ward_a["A2"].value == "PHƯỜNG A"
+    assert ward_a["A2"].value == "THÀNH PHỐ"  # the issuing body is the report's
+    assert ward_a["A7"].value == "PHƯỜNG A — 9 THÁNG ĐẦU NĂM 2023"
     assert values(ward_a, row_of(ward_a, "Hồ sơ đúng hạn"))[2] == pytest.approx(90.0)
 
 
@@ -369,5 +395,5 @@ def test_libreoffice_prints_the_workbook_on_a4_landscape_pages(demo, tmp_path):
 def test_a_period_without_any_figure_says_so_instead_of_an_empty_table(tree):
     book = reopened(tree["ward-b"])
     sheet = book["Tổng hợp"]
-    assert sheet.cell(row=9, column=1).value == "Chưa có số liệu cho kỳ này."
-    assert book["Theo tháng"].max_row == 8  # the header block and the column headers only
+    assert sheet.cell(row=11, column=1).value == "Chưa có số liệu cho kỳ này."
+    assert book["Theo tháng"].max_row == 10  # the header block and the column headers only

@@ -4,7 +4,7 @@ from django.urls import include, path
 from indicators import health
 from indicators.exchange import admin_views as admin_import
 from indicators.exchange import views as exchange_views
-from indicators.reporting import api, export_views, views
+from indicators.reporting import api, document_views, export_views, views
 
 urlpatterns = [
     path("admin/indicators/import/", include(admin_import.urls())),  # before the admin's own
@@ -36,5 +36,15 @@ urlpatterns = [
         "units/<slug:unit_code>/<int:year>/<str:period_key>/data.xlsx",
         exchange_views.period_data_xlsx,
         name="period-data",
+    ),
+    path(
+        "units/<slug:unit_code>/<int:year>/<str:period_key>/report.docx",
+        document_views.period_report_docx,
+        name="period-report-docx",
+    ),
+    path(
+        "units/<slug:unit_code>/<int:year>/<str:period_key>/report/edit/",
+        document_views.period_report_edit,
+        name="period-report-edit",
     ),
 ]

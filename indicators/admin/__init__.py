@@ -28,6 +28,15 @@ from indicators.core.periods import InvalidPeriod, parse_period
 from indicators.entry import services
 from indicators.entry import views as entry_views
 from indicators.entry.forms import MONTH_MOVED, add_figure_errors
+from indicators.entry.reports import FIELDS as REPORT_FIELDS
+from indicators.entry.reports import (
+    ReportEntry,
+    locked_report_message,
+    report_has_content,
+    save_period_report,
+    validate_report,
+)
+from indicators.entry.reports import is_locked as is_report_locked
 from indicators.entry.services import (
     ConcurrentEdit,
     approve_month,
@@ -44,6 +53,7 @@ from indicators.models import (
     MonthApproval,
     PeriodReport,
     RoleGrant,
+    SignerCapacity,
     Target,
     Unit,
 )
@@ -381,34 +391,50 @@ class TargetAdmin(GrantScopedAdmin):
 
 
 class PeriodReportForm(forms.ModelForm):
+    """The admin's form over ``entry.reports``: the same checks as the dashboard's form, and
+    the same write (``save_period_report``, called from ``PeriodReportAdmin.save_model``)."""
+
     class Meta:
         model = PeriodReport
-        fields = ["unit", "year", "period", "results", "shortcomings", "tasks"]
+        fields = ["unit", "year", "period", *REPORT_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "signer_capacity" in self.fields:
+            self.fields["signer_capacity"].required = False  # blank: the chair signs
+
+    def clean_signer_capacity(self):
+        return self.cleaned_data.get("signer_capacity") or SignerCapacity.ON_BEHALF
 
     def clean(self):
         data = super().clean()
-        unit, year, key = data.get("unit"), data.get("year"), data.get("period")
+        if self.instance.pk is not None:  # unit and period are read-only on a change
+            unit, year, key = self.instance.unit, self.instance.year, self.instance.period
+        else:
+            unit, year, key = data.get("unit"), data.get("year"), data.get("period")
         if unit is None or year is None or not key:
             return data
         try:
-            period = parse_period(key, year)
+            self.report_period = parse_period(key, year)
         except InvalidPeriod as error:
             self.add_error("period", str(error))
             return data
-        if approval.approval_state(unit, period) == approval.APPROVED:
-            raise forms.ValidationError(
-                _(
-                    "Số liệu %(period)s của %(unit)s đã được phê duyệt nên nội dung báo cáo kỳ "
-                    "này đã khóa. Người phê duyệt phải mở lại một tháng của kỳ, có ghi lý do."
-                )
-                % {"period": period.label(), "unit": unit.name}
-            )
+        if is_report_locked(unit=unit, period=self.report_period):
+            raise forms.ValidationError(locked_report_message(unit=unit, period=self.report_period))
+        if self.errors:
+            return data
+        self.entry = ReportEntry(**{name: data.get(name) for name in REPORT_FIELDS})
+        for name, message in validate_report(self.entry).items():
+            self.add_error(name, message)
+        if self.instance.pk is None and not report_has_content(self.entry):
+            raise forms.ValidationError(_("Chưa nhập nội dung nào cho báo cáo kỳ này."))
         return data
 
 
 @admin.register(PeriodReport)
 class PeriodReportAdmin(GrantScopedAdmin):
-    """Written sections: locked once every month of their period is approved."""
+    """Written sections and report details: locked once every month of their period is
+    approved; written through ``entry.reports.save_period_report``, like the dashboard."""
 
     form = PeriodReportForm
     list_display = ["unit", "year", "period", "updated_by", "updated_at"]
@@ -417,16 +443,29 @@ class PeriodReportAdmin(GrantScopedAdmin):
     autocomplete_fields = ["unit"]
     readonly_fields = ["updated_by", "updated_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The service writes a report by its unit and period: those stay as they were.
+        if obj is not None:
+            return ["unit", "year", "period", *self.readonly_fields]
+        return self.readonly_fields
+
     def is_locked(self, obj) -> bool:
         try:
             period = parse_period(obj.period, obj.year)
         except InvalidPeriod:
             return False
-        return approval.approval_state(obj.unit, period) == approval.APPROVED
+        return is_report_locked(unit=obj.unit, period=period)
 
     def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        report, _changed = save_period_report(
+            unit=obj.unit,
+            period=form.report_period,
+            entry=form.entry,
+            user=request.user,
+            source="admin",
+        )
+        obj.pk = report.pk
+        obj.updated_by, obj.updated_at = report.updated_by, report.updated_at
 
 
 class FigureAdminForm(forms.ModelForm):

@@ -1,16 +1,20 @@
-"""Forms: the monthly entry grid (one row per indicator) and the month picker above it."""
+"""Forms: the monthly entry grid (one row per indicator), the month picker above it, and a
+period's written sections with the report's details."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from indicators.core.numbers import NumberFormatError, format_number, parse_number
+from indicators.entry.reports import FIELDS as REPORT_FIELDS
+from indicators.entry.reports import ReportEntry
 from indicators.entry.services import FigureEntry, figure_version, validate_figure
-from indicators.models import AMOUNT, Figure, Indicator, Unit
+from indicators.models import AMOUNT, Figure, Indicator, PeriodReport, SignerCapacity, Unit
 
 MAX_DECIMALS = AMOUNT["decimal_places"]
 MAX_WHOLE_DIGITS = AMOUNT["max_digits"] - AMOUNT["decimal_places"]
@@ -228,3 +232,73 @@ MONTH_MOVED = {
     "approve": _("Đã phê duyệt tháng %(month)d/%(year)d của %(unit)s; số liệu đã khóa."),
     "reopen": _("Đã mở lại tháng %(month)d/%(year)d của %(unit)s."),
 }
+
+
+class PeriodReportEntryForm(forms.Form):
+    """A unit's written sections and report details for one period (the dashboard's form).
+
+    The unit and period come from the URL, never from the form. Blank details print the
+    unit's defaults (``reporting.report_details``), shown here as placeholders. The checks
+    themselves are ``entry.reports.validate_report``'s, run by the service that saves.
+    """
+
+    results = forms.CharField(
+        label=_("Kết quả đạt được (đánh giá chung)"), required=False, widget=forms.Textarea
+    )
+    shortcomings = forms.CharField(
+        label=_("Tồn tại, hạn chế"), required=False, widget=forms.Textarea
+    )
+    tasks = forms.CharField(
+        label=_("Phương hướng, nhiệm vụ kỳ tới"), required=False, widget=forms.Textarea
+    )
+    document_number = forms.CharField(label=_("Số văn bản"), required=False, strip=True)
+    place = forms.CharField(label=_("Địa danh"), required=False)
+    issued_on = forms.DateField(
+        label=_("Ngày ban hành"),
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm.")},
+    )
+    signer_capacity = forms.ChoiceField(
+        label=_("Thẩm quyền ký"),
+        choices=SignerCapacity.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Thẩm quyền ký không hợp lệ.")},
+    )
+    signer_title = forms.CharField(label=_("Chức vụ người ký"), required=False)
+    signer_name = forms.CharField(label=_("Họ và tên người ký"), required=False)
+    recipients = forms.CharField(
+        label=_("Nơi nhận (mỗi dòng một nơi)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, report: PeriodReport | None, defaults, locked: bool, **kwargs):
+        initial = {name: getattr(report, name) for name in REPORT_FIELDS} if report else {}
+        initial.setdefault("signer_capacity", SignerCapacity.ON_BEHALF)
+        super().__init__(*args, initial=initial, **kwargs)
+        placeholders = {
+            "place": defaults.place,
+            "document_number": _("để trống nếu văn thư ghi số"),
+            "signer_title": _("mặc định: Chủ tịch hoặc Phó Chủ tịch"),
+            "recipients": "\n".join(defaults.recipients),
+        }
+        for name, text in placeholders.items():
+            self.fields[name].widget.attrs["placeholder"] = text
+        for field in self.fields.values():
+            field.disabled = locked
+
+    def entry(self) -> ReportEntry:
+        data = self.cleaned_data
+        return ReportEntry(**{name: data[name] for name in REPORT_FIELDS})
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """The service's messages, each on its field; a lock on the whole form."""
+        if hasattr(error, "error_dict"):
+            for name, errors in error.message_dict.items():
+                for message in errors:
+                    self.add_error(name if name in self.fields else None, message)
+        else:
+            for message in error.messages:
+                self.add_error(None, message)

@@ -134,6 +134,8 @@ def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpR
         "legend": status_legend(),
         "export_url": reverse("period-export", args=[unit.code, period.year, period.key]),
         "data_url": reverse("period-data", args=[unit.code, period.year, period.key]),
+        "docx_url": reverse("period-report-docx", args=[unit.code, period.year, period.key]),
+        "can_edit_report": access.can(request.user, "enter", unit),
         **_approval(unit, period),
     }
     return render(request, "indicators/period_summary.html", ctx)

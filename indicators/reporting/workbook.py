@@ -34,6 +34,12 @@ from indicators.approval import approval_label
 from indicators.core.numbers import strip_zeros
 from indicators.reporting.columns import Column, authorities_of, summary_columns
 from indicators.reporting.export_rows import MonthlyRow, PeriodExport
+from indicators.reporting.report_details import (
+    ReportDetails,
+    annex_reference,
+    decree_date,
+    report_details,
+)
 from indicators.reporting.selectors import IndicatorRow
 
 AMOUNT_FORMAT = "#,##0"  # grouped thousands; Excel shows the reader's own separators
@@ -94,22 +100,36 @@ def sheet_title(name: str, *, taken: Iterable[str]) -> str:
 
 
 def _header_block(sheet: Worksheet, *, export: PeriodExport, unit, title: str, width: int) -> int:
-    """The document's head, as an official report starts; returns the next free row."""
+    """The annex's head, as Decree 30/2020 heads a document; returns the next free row.
+
+    The issuing body is the report's (``export.unit``'s People's Committee) on every sheet;
+    a child unit's sheet names that unit in its period line. Then "Phụ lục", the sheet's
+    title and the line that ties the annex to its report: "(Kèm theo Báo cáo số …/BC-UBND
+    ngày … của UBND phường …)".
+    """
+    details = annex_details(export)
     left = max(2, width // 2 - 1)
     right_start = left + 1
-    parent = unit.parent
-    if parent is not None:  # the superior body above the issuing one, as documents head
-        _merged(sheet, 1, 1, left, parent.name.upper(), _font())
-        _merged(sheet, 2, 1, left, unit.name.upper(), _font(bold=True))
-    else:
-        _merged(sheet, 1, 1, left, unit.name.upper(), _font(bold=True))
+    _merged(sheet, 1, 1, left, details.body, _font(bold=True))
+    _merged(sheet, 2, 1, left, details.unit_line, _font(bold=True))
     _merged(sheet, 1, right_start, width, _("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), _font(bold=True))
     _merged(sheet, 2, right_start, width, _("Độc lập - Tự do - Hạnh phúc"), _font(bold=True))
-    _merged(sheet, 3, right_start, width, made_on_label(export.made_on), _font(italic=True))
-    _merged(sheet, 3, 1, left, approval_label(export.approval), _font(italic=True))
-    _merged(sheet, 5, 1, width, title, _font(bold=True, size=13))
-    _merged(sheet, 6, 1, width, export.period.label().upper(), _font(bold=True))
-    return 7
+    _merged(sheet, 3, 1, left, details.number, _font())
+    _merged(sheet, 3, right_start, width, details.place_and_date, _font(italic=True))
+    _merged(sheet, 4, 1, left, approval_label(export.approval), _font(italic=True, size=10))
+    _merged(sheet, 5, 1, width, _("Phụ lục"), _font(bold=True, size=12))
+    _merged(sheet, 6, 1, width, title, _font(bold=True, size=13))
+    period = export.period.label().upper()
+    if unit.pk != export.unit.pk:
+        period = f"{unit.name.upper()} — {period}"
+    _merged(sheet, 7, 1, width, period, _font(bold=True))
+    _merged(sheet, 8, 1, width, annex_reference(details, export.unit), _font(italic=True))
+    return 9
+
+
+def annex_details(export: PeriodExport) -> ReportDetails:
+    """The report's number, place, date and signer, as the Word report prints them."""
+    return report_details(unit=export.unit, report=export.report, today=export.made_on)
 
 
 def _merged(sheet: Worksheet, row: int, first: int, last: int, value, font, align="center"):
@@ -485,9 +505,11 @@ def _monthly_row(sheet: Worksheet, row_number: int, monthly: MonthlyRow) -> None
 
 def write_text_sheet(sheet: Worksheet, *, export: PeriodExport) -> None:
     """The written sections and the generated sentences, one paragraph per row, wrapped."""
-    width_chars = 85  # an A4 portrait page, like the written report it is
+    # An A4 portrait page holds about 74 characters of column width between its margins as
+    # LibreOffice prints it (85 ran past the right margin and cut every long line).
+    width_chars = 72
     sheet.column_dimensions["A"].width = width_chars
-    _merged(sheet, 1, 1, 1, export.unit.name.upper(), _font(bold=True))
+    _merged(sheet, 1, 1, 1, annex_details(export).unit_line, _font(bold=True))
     _merged(sheet, 2, 1, 1, _("BÁO CÁO TÌNH HÌNH KINH TẾ - XÃ HỘI"), _font(bold=True, size=13))
     _merged(sheet, 3, 1, 1, export.period.label().upper(), _font(bold=True))
     report = export.report
@@ -526,8 +548,5 @@ def write_text_sheet(sheet: Worksheet, *, export: PeriodExport) -> None:
 
 
 def made_on_label(day: date) -> str:
-    return _("ngày %(day)d tháng %(month)d năm %(year)d") % {
-        "day": day.day,
-        "month": day.month,
-        "year": day.year,
-    }
+    """ "ngày 05 tháng 02 năm 2024", the Decree 30/2020 form (``report_details.decree_date``)."""
+    return decree_date(day)

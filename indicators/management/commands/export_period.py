@@ -1,4 +1,5 @@
-"""``manage.py export_period <unit-code> <year> <period> -o FILE.xlsx`` for scheduled runs."""
+"""``manage.py export_period <unit-code> <year> <period> -o FILE.xlsx`` for scheduled runs;
+``--docx -o FILE.docx`` writes the Word report instead, ``--data`` the import layout."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from indicators.core.periods import InvalidPeriod, parse_period
 from indicators.exchange.data_file import period_data
 from indicators.exchange.template import import_workbook_file
 from indicators.models import Unit
+from indicators.reporting.document import period_document
 from indicators.reporting.export_rows import period_export
 from indicators.reporting.workbook import period_workbook
 
@@ -23,11 +25,17 @@ class Command(BaseCommand):
         parser.add_argument("unit", help="unit code, e.g. chanh-lo")
         parser.add_argument("year", help="e.g. 2023")
         parser.add_argument("period", help="m1…m12, q1…q4, 6m, 9m, y, ytd1…ytd12")
-        parser.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
-        parser.add_argument(
+        parser.add_argument("-o", "--output", required=True, help="the .xlsx or .docx to write")
+        kind = parser.add_mutually_exclusive_group()
+        kind.add_argument(
             "--data",
             action="store_true",
             help="write the import layout (for import_workbook) instead of the report",
+        )
+        kind.add_argument(
+            "--docx",
+            action="store_true",
+            help="write the Word report (Decree 30/2020 layout) instead of the workbook",
         )
         parser.add_argument("--language", default="vi", choices=["vi", "en"])
 
@@ -43,12 +51,14 @@ class Command(BaseCommand):
             except InvalidPeriod as error:
                 raise CommandError(str(error)) from None
             if options["data"]:
-                workbook = import_workbook_file(period_data(unit=unit, period=period).sheets)
+                written = import_workbook_file(period_data(unit=unit, period=period).sheets)
+            elif options["docx"]:
+                written = period_document(period_export(unit=unit, period=period))
             else:
-                workbook = period_workbook(period_export(unit=unit, period=period))
+                written = period_workbook(period_export(unit=unit, period=period))
             output = Path(options["output"])
             try:
-                workbook.save(output)
+                written.save(output)
             except OSError as error:
                 raise CommandError(
                     _("Không ghi được tệp %(file)s: %(error)s") % {"file": output, "error": error}
