@@ -97,7 +97,7 @@ def unit_and_period(request, unit_code: str, year: int, period_key: str):
     visible = access.visible_units(request.user)
     unit = visible.select_related("parent").filter(code=unit_code).first()
     if unit is None:
-        message = _("Không có đơn vị có mã “%(code)s”.") % {"code": unit_code}
+        message = _("Không có đơn vị với mã trong địa chỉ này.")  # never repeat the address
         return None, None, not_found(request, message)
     try:
         period = parse_period(period_key, year)
@@ -145,7 +145,7 @@ def indicator_detail(
         return missing
     indicator = Indicator.objects.select_related("area").filter(code=indicator_code).first()
     if indicator is None:
-        message = _("Không có chỉ tiêu có mã “%(code)s”.") % {"code": indicator_code}
+        message = _("Không có chỉ tiêu với mã trong địa chỉ này.")
         return not_found(request, message)
     row = _row_of(selectors.period_summary(unit=unit, period=period), indicator)
     series = selectors.monthly_series_of(
