@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/openapi.json", api.openapi, name="api-openapi"),
     path(
         "api/units/<slug:unit_code>/<int:year>/<str:period_key>/",
         api.unit_period_summary,
@@ -37,3 +38,8 @@ urlpatterns = [
         name="period-data",
     ),
 ]
+
+# JSON under /api/, the Vietnamese templates elsewhere.
+handler403 = "indicators.errors.permission_denied"
+handler404 = "indicators.errors.page_not_found"
+handler500 = "indicators.errors.server_error"
