@@ -135,3 +135,11 @@ def test_a_page_permission_error_answers_the_vietnamese_403_page(staff_user):
     page = response.content.decode()
     assert "Bạn không có quyền thực hiện thao tác này" in page
     assert "Tháng 9 đã phê duyệt." in page
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete", "trace"])
+def test_the_api_answers_any_method_but_get_with_405_in_json(demo, staff_client, method):
+    response = getattr(staff_client, method)("/api/units/chanh-lo/2023/9m/")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    assert response.json() == {"error": "API chỉ nhận yêu cầu GET."}

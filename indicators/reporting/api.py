@@ -10,12 +10,12 @@ describes all of it, and a test validates real answers against it.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
 from indicators import access
 from indicators.approval import APPROVED, PROVISIONAL, SUBMITTED, approval_state
@@ -86,7 +86,21 @@ def login_needed() -> JsonResponse:
     return error_json(_("Cần đăng nhập để xem số liệu."), status=401)
 
 
-@require_GET  # read-only: any other method is 405 (found by schemathesis)
+def get_only(view):
+    """Read-only: any method but GET is a 405 in JSON (schemathesis found TRACE answered 200)."""
+
+    @wraps(view)
+    def only_get(request: HttpRequest, *args, **kwargs):
+        if request.method != "GET":
+            response = error_json(_("API chỉ nhận yêu cầu GET."), status=405)
+            response["Allow"] = "GET"
+            return response
+        return view(request, *args, **kwargs)
+
+    return only_get
+
+
+@get_only
 @login_not_required  # answers an anonymous caller with its own 401 JSON, not a redirect
 def unit_period_summary(request: HttpRequest, unit_code: str, year: int, period_key: str):
     if not request.user.is_authenticated:
@@ -105,7 +119,7 @@ def unit_period_summary(request: HttpRequest, unit_code: str, year: int, period_
     )
 
 
-@require_GET
+@get_only
 @login_not_required  # like the API it describes: 401 JSON for an anonymous caller
 def openapi(request: HttpRequest) -> JsonResponse:
     if not request.user.is_authenticated:
