@@ -28,6 +28,7 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --demo-user
 
+run: export DJANGO_DEBUG = 1
 run: demo
 	@echo "Dashboard: http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -131,7 +131,7 @@ def test_granting_a_role_lets_the_user_into_the_admin(tree, grant):
 def test_the_demo_creates_one_login_per_role(db, client):
     from django.core.management import call_command
 
-    call_command("load_demo", "--demo-user", stdout=io.StringIO())
+    call_command("load_demo", "--demo-user", "--force", stdout=io.StringIO())
     grants = sorted(RoleGrant.objects.values_list("user__username", "role", "unit__code"))
     assert grants == [
         ("lanh-dao-phuong", "viewer", "chanh-lo"),

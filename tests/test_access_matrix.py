@@ -67,7 +67,7 @@ def test_api_shows_a_unit_in_the_grant_and_hides_the_rest_as_not_found(client, w
         assert response.json()["unit"]["code"] == unit
     else:
         assert response.status_code == 404
-        assert response.json() == {"error": f"Không có đơn vị có mã “{unit}”."}
+        assert response.json() == {"error": "Không có đơn vị với mã trong địa chỉ này."}
 
 
 @pytest.mark.parametrize(
@@ -318,7 +318,7 @@ def test_pages_and_exports_show_a_unit_in_the_grant_and_hide_the_rest(
             assert response.context["unit"].code == unit
     else:
         assert response.status_code == 404
-        assert f"Không có đơn vị có mã “{unit}”." in response.content.decode()
+        assert "Không có đơn vị với mã trong địa chỉ này." in response.content.decode()
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -264,3 +264,93 @@ def test_children_chart_ranks_the_children_with_a_figure():
         charts.STATUS_COLOURS["behind"],
     ]
     assert_plotly_accepts(figure)
+
+
+# --- user text is plain text -------------------------------------------------------------------
+
+LINK = '<a href="https://example.org">x</a> & co'
+LINK_SHOWN = '&lt;a href="https://example.org"&gt;x&lt;/a&gt; &amp; co'  # what plotly decodes
+LINKED_AMOUNT = Indicator(
+    id=4, code="l", name=LINK, short_name=LINK, kind="sum", unit="<b>hộ</b>", area=AREA
+)
+LINKED_RATE = Indicator(id=5, code="r", name=LINK, short_name=LINK, kind="reported", unit="%")
+
+
+def linked_target(value: str, percent: str) -> TargetResult:
+    return TargetResult(
+        authority_code="x",
+        authority_name=LINK,
+        report_phrase="",
+        value=Decimal(value),
+        basis="",
+        percent=Decimal(percent),
+    )
+
+
+def texts_plotly_parses(figure) -> list[str]:
+    """Every string of a figure except the hover templates, which are our own markup."""
+    if isinstance(figure, dict):
+        return [
+            text
+            for key, value in figure.items()
+            if key != "hovertemplate"
+            for text in texts_plotly_parses(value)
+        ]
+    if isinstance(figure, list):
+        return [text for value in figure for text in texts_plotly_parses(value)]
+    return [figure] if isinstance(figure, str) else []
+
+
+def user_text_figures() -> dict[str, dict]:
+    amount_row = row(LINKED_AMOUNT, "30", targets=[linked_target("120", "25")])
+    rate_row = row(LINKED_RATE, "64.1", previous="50", targets=[linked_target("80", "80.1")])
+    points = months({1: "10", 2: "20"})
+    return {
+        "cumulative": charts.cumulative_chart(
+            indicator=LINKED_AMOUNT, points=points, targets=amount_row.targets, year=2023
+        ),
+        "monthly": charts.monthly_bars_chart(
+            indicator=LINKED_AMOUNT, this_year=points, last_year=points, year=2023
+        ),
+        "rates": charts.rates_chart(rows=[rate_row], year=2023),
+        "completion": charts.completion_chart(rows=[amount_row], expected_percent=Decimal(75)),
+        "rate_months": charts.rate_months_chart(
+            indicator=LINKED_RATE,
+            this_year=months({1: "60"}),
+            last_year=months({1: "50"}),
+            targets=rate_row.targets,
+            year=2023,
+        ),
+        "children": charts.children_chart(
+            indicator=LINKED_AMOUNT, children=[(LINK, amount_row), ("Tổ 2", None)]
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(user_text_figures()))
+def test_names_and_units_from_users_reach_plotly_as_plain_text(name):
+    with translation.override("vi"):
+        figure = user_text_figures()[name]
+
+    texts = texts_plotly_parses(figure)
+    # No tag at all, but the line break the completion chart puts between two names.
+    assert [t for t in texts if "<" in t.replace("<br>", "") or ">" in t.replace("<br>", "")] == []
+    # Each chart shows some user text (the monthly bars only the unit), escaped.
+    assert any(LINK_SHOWN in text or "&lt;b&gt;hộ&lt;/b&gt;" in text for text in texts)
+    assert_plotly_accepts(figure)
+
+
+def test_hover_texts_keep_the_unit_as_typed_in_plain_text():
+    with translation.override("vi"):
+        figure = user_text_figures()["cumulative"]
+
+    assert figure["data"][0]["customdata"] == [
+        "10 &lt;b&gt;hộ&lt;/b&gt;",
+        "30 &lt;b&gt;hộ&lt;/b&gt;",
+    ]
+    assert figure["layout"]["yaxis"]["title"]["text"] == "&lt;b&gt;hộ&lt;/b&gt;"
+    assert figure["data"][1]["name"] == f"Chỉ tiêu {LINK_SHOWN}"
+
+
+def test_plain_escapes_the_ampersand_first():
+    assert charts.plain("a &lt; b <i>") == "a &amp;lt; b &lt;i&gt;"

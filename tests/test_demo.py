@@ -3,7 +3,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
 
 from indicators.demo import SOURCES
 from indicators.models import Area, Authority, Figure, Indicator, PeriodReport, Target, Unit
@@ -52,9 +53,22 @@ def test_demo_marks_every_figure_as_seed_or_illustrative(demo):
     )
 
 
-def test_demo_user_option_creates_a_login(db, capsys):
+def test_demo_user_option_creates_a_login(db, capsys, settings):
+    settings.DEBUG = True
     call_command("load_demo", "--demo-user")
     assert "demo / " in capsys.readouterr().out
+
+
+def test_demo_user_option_is_refused_without_debug_and_writes_nothing(db):
+    with pytest.raises(CommandError, match="refused without DJANGO_DEBUG=1"):
+        call_command("load_demo", "--demo-user")
+    assert not get_user_model().objects.filter(username="demo").exists()
+    assert not Unit.objects.exists()
+
+
+def test_demo_user_option_with_force_runs_without_debug(db, capsys):
+    call_command("load_demo", "--demo-user", "--force")
+    assert get_user_model().objects.get(username="demo").is_superuser
 
 
 @pytest.mark.skipif(not SEED.exists(), reason="the seed report is not beside the repository")

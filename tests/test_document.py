@@ -239,7 +239,7 @@ def test_another_units_report_is_not_found_like_the_excel_export(client, tree, g
     excel = client.get(reverse("period-export", args=["ward-a", 2023, "9m"]))
     assert own.status_code == 200
     assert other.status_code == missing.status_code == excel.status_code == 404
-    assert "Không có đơn vị có mã “ward-a”." in other.content.decode()
+    assert "Không có đơn vị với mã trong địa chỉ này." in other.content.decode()
 
 
 def test_the_period_page_links_the_word_report(staff_client, demo):

@@ -29,7 +29,7 @@ REGEX_SAMPLES = ["indicators", "auth", "1", "9m"]
 # Views that answer an anonymous visitor themselves.
 LOGIN_PAGES = {"admin:login", "login"}
 OPEN = {"health"}
-OWN_401 = {"api-period-summary"}
+OWN_401 = {"api-period-summary", "api-openapi"}
 
 
 def pattern_arguments(pattern) -> dict[str, list[str]]:
@@ -101,8 +101,9 @@ def test_the_login_page_and_health_are_open(client, db, name):
     assert client.get(dict(URLS)[name]).status_code == 200
 
 
-def test_the_api_answers_an_anonymous_caller_with_401_json_not_a_redirect(client, db):
-    response = client.get(dict(URLS)["api-period-summary"])
+@pytest.mark.parametrize("name", sorted(OWN_401))
+def test_the_api_answers_an_anonymous_caller_with_401_json_not_a_redirect(client, db, name):
+    response = client.get(dict(URLS)[name])
     assert response.status_code == 401
     assert response.json() == {"error": "Cần đăng nhập để xem số liệu."}
 

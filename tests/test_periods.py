@@ -85,3 +85,29 @@ def test_period_names_follow_report_usage(key, vietnamese, english):
         assert period.label() == vietnamese
     with translation.override("en"):
         assert period.label() == english
+
+
+@pytest.mark.parametrize(
+    "key", ["9m\n", "9m\r", "\n9m", "q\u0663", "m\u0669", "ytd\uff11", "y\x00"]
+)
+def test_a_key_is_ascii_and_matched_whole(key):
+    with pytest.raises(InvalidPeriod):
+        parse_period(key, 2023)
+
+
+@pytest.mark.parametrize("year", ["2023\n", "\u0662\u0660\u0662\u0663", " 2023", "+2023", True])
+def test_a_year_is_four_ascii_digits_or_an_int(year):
+    with pytest.raises(InvalidPeriod):
+        parse_period("9m", year)
+
+
+def test_a_year_given_as_ascii_text_is_read():
+    assert parse_period("q3", "2023").year == 2023
+
+
+@pytest.mark.parametrize(("key", "year"), [("Gửi mật khẩu tới 0912", 2023), ("9m", "Gửi mật khẩu")])
+def test_the_error_never_repeats_the_key_or_the_year(key, year):
+    with pytest.raises(InvalidPeriod) as error:
+        parse_period(key, year)
+    assert "Gửi" not in str(error.value)
+    assert str(error.value).startswith(("Kỳ báo cáo không hợp lệ.", "Năm không hợp lệ"))

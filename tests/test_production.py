@@ -92,6 +92,12 @@ print(json.dumps({
     "STATICFILES_STORAGE": s.STORAGES["staticfiles"]["BACKEND"],
     "AXES_FAILURE_LIMIT": s.AXES_FAILURE_LIMIT,
     "AXES_COOLOFF_MINUTES": s.AXES_COOLOFF_TIME.total_seconds() / 60,
+    "AXES_ADDRESS_USERNAME_LIMIT": s.AXES_ADDRESS_USERNAME_LIMIT,
+    "TRUSTED_PROXIES": s.TRUSTED_PROXIES,
+    "SESSION_COOKIE_AGE": s.SESSION_COOKIE_AGE,
+    "SESSION_SAVE_EVERY_REQUEST": s.SESSION_SAVE_EVERY_REQUEST,
+    "LOGIN_RECORDS_RETENTION_DAYS": s.LOGIN_RECORDS_RETENTION_DAYS,
+    "WARD_REPORT_UPLOAD_DIR": str(s.WARD_REPORT_UPLOAD_DIR),
 }))
 """
 
@@ -112,14 +118,26 @@ def show_settings(env: dict[str, str]) -> dict:
 # --- manage.py check --deploy -------------------------------------------------------------------
 
 
-def test_deploy_check_passes_with_only_debug_off_a_secret_key_and_the_hosts():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
+def test_deploy_check_passes_with_only_a_secret_key_and_the_hosts():
+    env = production_env()
+    del env["DJANGO_DEBUG"]  # off by default
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The two silenced are HSTS includeSubDomains and preload, opt-in (see the next test).
+    assert "System check identified no issues (2 silenced)." in result.stdout
+
+
+def test_deploy_check_silences_nothing_once_hsts_subdomains_and_preload_are_opted_in():
+    env = production_env(
+        DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS="true", DJANGO_SECURE_HSTS_PRELOAD="true"
+    )
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
-def test_deploy_check_fails_on_the_development_defaults():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=clean_env())
+def test_deploy_check_fails_on_the_development_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=clean_env(DJANGO_DEBUG="1"))
     assert result.returncode != 0
     for warning in ("security.W004", "security.W008", "security.W012", "security.W018"):
         assert warning in result.stderr
@@ -136,8 +154,21 @@ def test_production_refuses_to_start_without_a_secret_key():
 # --- settings from the environment --------------------------------------------------------------
 
 
-def test_with_nothing_set_development_gets_sqlite_debug_and_plain_http():
-    shown = show_settings(clean_env())
+def test_with_nothing_set_the_app_refuses_to_start_without_a_secret_key():
+    result = manage("check", env=clean_env())
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false" in result.stderr
+
+
+def test_the_development_key_is_refused_without_debug():
+    key = "dev-only-insecure-key-do-not-use-in-production"
+    result = manage("check", env=production_env(DJANGO_SECRET_KEY=key))
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is the development key" in result.stderr
+
+
+def test_debug_on_gets_sqlite_the_development_key_and_plain_http():
+    shown = show_settings(clean_env(DJANGO_DEBUG="1"))
     assert shown["DEBUG"] is True
     assert shown["ENGINE"] == "django.db.backends.sqlite3"
     assert shown["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost", "[::1]"]
@@ -153,11 +184,17 @@ def test_production_defaults_turn_every_protection_on():
     assert shown["SECURE_SSL_REDIRECT"] is True
     assert shown["SECURE_PROXY_SSL_HEADER"] is None
     assert shown["SECURE_HSTS_SECONDS"] == 31_536_000
-    assert shown["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
-    assert shown["SECURE_HSTS_PRELOAD"] is True
+    # Opt-in: a ward's site is usually a subdomain of the province's.
+    assert shown["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False
+    assert shown["SECURE_HSTS_PRELOAD"] is False
     assert (shown["SESSION_COOKIE_SECURE"], shown["CSRF_COOKIE_SECURE"]) == (True, True)
     assert shown["STATICFILES_STORAGE"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert (shown["AXES_FAILURE_LIMIT"], shown["AXES_COOLOFF_MINUTES"]) == (5, 15)
+    assert (shown["AXES_ADDRESS_USERNAME_LIMIT"], shown["TRUSTED_PROXIES"]) == (10, 1)
+    assert shown["SESSION_COOKIE_AGE"] == 8 * 60 * 60  # idle for a working day
+    assert shown["SESSION_SAVE_EVERY_REQUEST"] is True
+    assert shown["LOGIN_RECORDS_RETENTION_DAYS"] == 90
+    assert shown["WARD_REPORT_UPLOAD_DIR"] == str(ROOT / "var" / "uploads")
 
 
 def test_each_production_knob_is_read_from_its_variable():
@@ -168,17 +205,28 @@ def test_each_production_knob_is_read_from_its_variable():
             DJANGO_BEHIND_PROXY="true",
             DJANGO_SECURE_SSL_REDIRECT="false",
             DJANGO_SECURE_HSTS_SECONDS="3600",
-            DJANGO_SECURE_HSTS_PRELOAD="false",
+            DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS="true",
+            DJANGO_SECURE_HSTS_PRELOAD="true",
             DJANGO_AXES_FAILURE_LIMIT="7",
             DJANGO_AXES_COOLOFF_MINUTES="30",
+            DJANGO_AXES_ADDRESS_USERNAME_LIMIT="4",
+            DJANGO_TRUSTED_PROXIES="2",
+            DJANGO_SESSION_IDLE_MINUTES="30",
+            DJANGO_LOGIN_RECORDS_RETENTION_DAYS="30",
+            WARD_REPORT_UPLOAD_DIR="/srv/ward/uploads",
         )
     )
     assert shown["ALLOWED_HOSTS"] == ["baocao.example.vn", "10.1.2.3"]
     assert shown["CSRF_TRUSTED_ORIGINS"] == ["https://baocao.example.vn"]
     assert shown["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert shown["SECURE_SSL_REDIRECT"] is False
-    assert (shown["SECURE_HSTS_SECONDS"], shown["SECURE_HSTS_PRELOAD"]) == (3600, False)
+    assert (shown["SECURE_HSTS_SECONDS"], shown["SECURE_HSTS_PRELOAD"]) == (3600, True)
+    assert shown["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
     assert (shown["AXES_FAILURE_LIMIT"], shown["AXES_COOLOFF_MINUTES"]) == (7, 30)
+    assert (shown["AXES_ADDRESS_USERNAME_LIMIT"], shown["TRUSTED_PROXIES"]) == (4, 2)
+    assert shown["SESSION_COOKIE_AGE"] == 30 * 60
+    assert shown["LOGIN_RECORDS_RETENTION_DAYS"] == 30
+    assert shown["WARD_REPORT_UPLOAD_DIR"] == "/srv/ward/uploads"
 
 
 def test_a_malformed_number_is_refused_with_the_variable_named():
@@ -608,9 +656,7 @@ def check_the_running_server(server: Server, static_root: Path, password: str) -
     assert response.status == 200
     policy = csp_directives(response.headers["Content-Security-Policy"])
     assert policy["script-src"] == ["'self'"]
-    assert response.headers["Strict-Transport-Security"] == (
-        "max-age=31536000; includeSubDomains; preload"
-    )
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "Secure" in str(response.headers.get_all("Set-Cookie"))

@@ -118,10 +118,13 @@ def test_english_indicator_page(demo, staff_client):
     [
         (
             "/units/chanh-lo/2023/9m/indicators/khong-co/",
-            "Không có chỉ tiêu có mã “khong-co”.",
+            "Không có chỉ tiêu với mã trong địa chỉ này.",
         ),
-        ("/units/khong-co/2023/9m/indicators/thu-ngan-sach/", "Không có đơn vị có mã “khong-co”."),
-        ("/units/chanh-lo/2023/q9/indicators/thu-ngan-sach/", "Kỳ báo cáo không hợp lệ: q9"),
+        (
+            "/units/khong-co/2023/9m/indicators/thu-ngan-sach/",
+            "Không có đơn vị với mã trong địa chỉ này.",
+        ),
+        ("/units/chanh-lo/2023/q9/indicators/thu-ngan-sach/", "Kỳ báo cáo không hợp lệ."),
     ],
 )
 def test_unknown_indicator_unit_or_period_gives_the_friendly_404(demo, staff_client, url, message):

@@ -264,10 +264,10 @@ def test_language_switch_returns_to_the_same_page_in_english(demo, staff_client)
 @pytest.mark.parametrize(
     "url, message",
     [
-        ("/units/khong-co/2023/9m/", "Không có đơn vị có mã “khong-co”."),
-        ("/units/chanh-lo/2023/q5/", "Kỳ báo cáo không hợp lệ: q5"),
-        ("/units/chanh-lo/2023/m13/", "Kỳ báo cáo không hợp lệ: m13"),
-        ("/units/chanh-lo/1800/9m/", "Năm không hợp lệ: 1800"),
+        ("/units/khong-co/2023/9m/", "Không có đơn vị với mã trong địa chỉ này."),
+        ("/units/chanh-lo/2023/q5/", "Kỳ báo cáo không hợp lệ."),
+        ("/units/chanh-lo/2023/m13/", "Kỳ báo cáo không hợp lệ."),
+        ("/units/chanh-lo/1800/9m/", "Năm không hợp lệ: năm phải từ 1900 đến 2100."),
     ],
 )
 def test_unknown_unit_or_period_gives_a_friendly_404(demo, staff_client, url, message):

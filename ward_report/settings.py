@@ -1,7 +1,8 @@
 """Settings for the ward reporting dashboard.
 
 Every value that differs between a developer's laptop and a production server comes from an
-environment variable; the defaults are safe for local development only.
+environment variable. The defaults are those of production (DEBUG off, every protection on);
+development turns DEBUG on with DJANGO_DEBUG=1, as `make run` does.
 """
 
 import os
@@ -43,13 +44,17 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Off unless asked for: a server started without the variable must not show tracebacks.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip()
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
+elif SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY is the development key: set a secret one")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 # Full origins with scheme ("https://baocao.example.vn"): needed when the public address differs
@@ -174,19 +179,42 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies in a row append to X-Forwarded-For (nginx's
+# $proxy_add_x_forwarded_for); the client is that many entries from the right. Read only when
+# DJANGO_BEHIND_PROXY is true (indicators.logins.client_address).
+TRUSTED_PROXIES = env_int("DJANGO_TRUSTED_PROXIES", 1)
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 # A health probe may come over plain HTTP from inside the host or cluster.
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
+# Opt-in: a ward's site is usually a subdomain of the province's (phuong.tinh.gov.vn), and
+# includeSubDomains or preload there would bind hosts the ward does not run. Their deploy
+# warnings are silenced while they are off, since that is a decision, not an oversight.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_SECURE = not DEBUG
 X_FRAME_OPTIONS = "DENY"
+
+# Sessions end after DJANGO_SESSION_IDLE_MINUTES without a request (8 hours: a working day);
+# every request pushes the end back. `manage.py purge_expired` deletes ended sessions.
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_IDLE_MINUTES", 8 * 60) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+
+# Pending uploads (a workbook between its preview and its confirmation) live here: a folder of
+# the deployment, not the machine-wide /tmp. The upload code creates it 0700 and its files
+# 0600, and deletes each file once the import is confirmed or abandoned.
+WARD_REPORT_UPLOAD_DIR = Path(
+    os.environ.get("WARD_REPORT_UPLOAD_DIR", "").strip() or BASE_DIR / "var" / "uploads"
+)
 
 # Content-Security-Policy (django-csp 4 format). Scripts only from our own static files: no
 # inline script anywhere, data for charts goes through json_script. style-src allows inline
@@ -210,13 +238,22 @@ CONTENT_SECURITY_POLICY = {
 
 # Failed logins (django-axes): after DJANGO_AXES_FAILURE_LIMIT wrong passwords for one user
 # from one address, that pair is refused for DJANGO_AXES_COOLOFF_MINUTES. By user and address
-# together, so a ward office behind one shared address is not locked out by one person.
-# The address is the connection's own (REMOTE_ADDR), never a header a client could forge; behind
-# a reverse proxy that is the proxy's, so there the lockout is in effect per user.
+# together, so a ward office behind one shared address is not locked out by one person. An
+# address that failed for DJANGO_AXES_ADDRESS_USERNAME_LIMIT different usernames within the
+# cool-off is refused for every username (one password tried over many accounts).
+# The address is the connection's own (REMOTE_ADDR); with DJANGO_BEHIND_PROXY it is the one the
+# trusted proxies forwarded (indicators.logins.client_address), never an entry a client wrote.
 AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_USERNAME_LIMIT = env_int("DJANGO_AXES_ADDRESS_USERNAME_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "indicators.logins.LoginThrottle"
+AXES_CLIENT_IP_CALLABLE = "indicators.logins.client_address"
+# Login records hold usernames, addresses and user agents: personal data (Decree
+# 13/2023/NĐ-CP), kept DJANGO_LOGIN_RECORDS_RETENTION_DAYS and then deleted by
+# `manage.py purge_expired`.
+LOGIN_RECORDS_RETENTION_DAYS = env_int("DJANGO_LOGIN_RECORDS_RETENTION_DAYS", 90)
 AXES_COOLOFF_MESSAGE = _(
     "Đăng nhập sai quá nhiều lần. Tài khoản tạm bị khoá, vui lòng thử lại sau."
 )

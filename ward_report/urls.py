@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/openapi.json", api.openapi, name="api-openapi"),
     path(
         "api/units/<slug:unit_code>/<int:year>/<str:period_key>/",
         api.unit_period_summary,
@@ -48,3 +49,8 @@ urlpatterns = [
         name="period-report-edit",
     ),
 ]
+
+# JSON under /api/, the Vietnamese templates elsewhere.
+handler403 = "indicators.errors.permission_denied"
+handler404 = "indicators.errors.page_not_found"
+handler500 = "indicators.errors.server_error"

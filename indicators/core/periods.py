@@ -21,9 +21,14 @@ from django.utils.translation import pgettext
 MONTHS_IN_YEAR = 12
 ROMAN_QUARTERS = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
+# Matched whole (fullmatch: "9m\n" is refused, where "$" would let the newline through) and
+# ASCII only ("q٣", Arabic-Indic three, is not q3): a key goes into file names and headers.
 _KEY_PATTERN = re.compile(
-    r"^(?:m(?P<month>[1-9]\d?)|q(?P<quarter>\d)|(?P<firstn>[69])m|(?P<year>y)|ytd(?P<ytd>[1-9]\d?))$"
+    r"m(?P<month>[1-9][0-9]?)|q(?P<quarter>[0-9])|(?P<firstn>[69])m|(?P<year>y)|ytd(?P<ytd>[1-9][0-9]?)",
+    re.ASCII,
 )
+_YEAR_PATTERN = re.compile(r"[0-9]{4}", re.ASCII)
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 
 class InvalidPeriod(ValueError):
@@ -119,37 +124,50 @@ def period_kind(key: str) -> str:
 
 
 def parse_period(key: str, year: int | str) -> Period:
-    """Turn a URL's year and period key into a :class:`Period`, or raise :class:`InvalidPeriod`."""
-    try:
+    """Turn a URL's year and period key into a :class:`Period`, or raise :class:`InvalidPeriod`.
+
+    The error's message never repeats the key or the year: it is shown on the 404 page, and a
+    page must not say whatever a crafted link puts in the address.
+    """
+    if isinstance(year, str) and _YEAR_PATTERN.fullmatch(year):
         year = int(year)
-    except (TypeError, ValueError):
-        raise InvalidPeriod(_("Năm không hợp lệ: %(year)s") % {"year": year}) from None
-    if not 1900 <= year <= 2100:
-        raise InvalidPeriod(_("Năm không hợp lệ: %(year)s") % {"year": year})
-    match = _KEY_PATTERN.match(key or "")
+    if not isinstance(year, int) or isinstance(year, bool) or not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidPeriod(
+            _("Năm không hợp lệ: năm phải từ %(first)d đến %(last)d.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
+    match = _KEY_PATTERN.fullmatch(key) if isinstance(key, str) else None
     if match is None:
-        raise InvalidPeriod(_("Kỳ báo cáo không hợp lệ: %(key)s") % {"key": key})
+        raise _invalid_key()
     if match["month"]:
-        month = int(match["month"])
-        _check_month(month, key)
+        month = _check_month(int(match["month"]))
         return Period(year=year, first_month=month, last_month=month, key=f"m{month}")
     if match["quarter"]:
         quarter = int(match["quarter"])
         if not 1 <= quarter <= 4:
-            raise InvalidPeriod(_("Kỳ báo cáo không hợp lệ: %(key)s") % {"key": key})
+            raise _invalid_key()
         return Period(year=year, first_month=3 * quarter - 2, last_month=3 * quarter, key=key)
     if match["firstn"]:
         return Period(year=year, first_month=1, last_month=int(match["firstn"]), key=key)
     if match["year"]:
         return Period(year=year, first_month=1, last_month=12, key="y")
-    month = int(match["ytd"])
-    _check_month(month, key)
+    month = _check_month(int(match["ytd"]))
     return Period(year=year, first_month=1, last_month=month, key=f"ytd{month}")
 
 
-def _check_month(month: int, key: str) -> None:
+def _invalid_key() -> InvalidPeriod:
+    return InvalidPeriod(
+        _(
+            "Kỳ báo cáo không hợp lệ. Các kỳ có: m1…m12 (tháng), q1…q4 (quý), 6m, 9m "
+            "(6, 9 tháng đầu năm), y (cả năm), ytd1…ytd12 (lũy kế đến tháng)."
+        )
+    )
+
+
+def _check_month(month: int) -> int:
     if not 1 <= month <= MONTHS_IN_YEAR:
-        raise InvalidPeriod(_("Kỳ báo cáo không hợp lệ: %(key)s") % {"key": key})
+        raise _invalid_key()
+    return month
 
 
 def all_period_keys() -> list[str]:

@@ -1,21 +1,34 @@
-"""Read-only JSON API: the computed summary of a unit and period.
+"""Read-only JSON API: the computed summary of a unit and period, and its OpenAPI document.
 
 Decimals are sent as strings ("86.70190064794816414686825054") so that no precision is lost
-to binary floating point on the way; null means "no data".
+to binary floating point on the way; null means "no data". Every error is JSON,
+``{"error": "<Vietnamese message>"}``: the view's own 401 and 404, and the project's 403, 404
+and 500 handlers for any path under /api/ (``indicators.errors``). :func:`openapi_document`
+describes all of it, and a test validates real answers against it.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 from indicators import access
-from indicators.approval import approval_state
+from indicators.approval import APPROVED, PROVISIONAL, SUBMITTED, approval_state
 from indicators.core.numbers import strip_zeros
-from indicators.core.periods import InvalidPeriod, Period, parse_period
+from indicators.core.periods import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    InvalidPeriod,
+    Period,
+    all_period_keys,
+    parse_period,
+)
+from indicators.errors import error_json
 from indicators.models import Indicator, Unit
 from indicators.reporting.selectors import IndicatorRow, period_summary
 
@@ -69,20 +82,202 @@ def summary_json(*, unit: Unit, period: Period) -> dict:
     }
 
 
+def login_needed() -> JsonResponse:
+    return error_json(_("Cần đăng nhập để xem số liệu."), status=401)
+
+
+def get_only(view):
+    """Read-only: any method but GET is a 405 in JSON (schemathesis found TRACE answered 200)."""
+
+    @wraps(view)
+    def only_get(request: HttpRequest, *args, **kwargs):
+        if request.method != "GET":
+            response = error_json(_("API chỉ nhận yêu cầu GET."), status=405)
+            response["Allow"] = "GET"
+            return response
+        return view(request, *args, **kwargs)
+
+    return only_get
+
+
+@get_only
 @login_not_required  # answers an anonymous caller with its own 401 JSON, not a redirect
-def unit_period_summary(request, unit_code: str, year: int, period_key: str):
+def unit_period_summary(request: HttpRequest, unit_code: str, year: int, period_key: str):
     if not request.user.is_authenticated:
-        return JsonResponse({"error": _("Cần đăng nhập để xem số liệu.")}, status=401)
+        return login_needed()
     # A unit outside the user's grants answers like a unit that does not exist (404), so the
-    # API does not reveal which codes exist elsewhere.
-    unit = access.visible_unit(request.user, unit_code)
+    # API does not reveal which codes exist elsewhere. No message repeats the address.
+    unit = access.visible_units(request.user).filter(code=unit_code).first()
     if unit is None:
-        message = _("Không có đơn vị có mã “%(code)s”.") % {"code": unit_code}
-        return JsonResponse({"error": message}, status=404)
+        return error_json(_("Không có đơn vị với mã trong địa chỉ này."), status=404)
     try:
         period = parse_period(period_key, year)
     except InvalidPeriod as error:
-        return JsonResponse({"error": str(error)}, status=404)
+        return error_json(str(error), status=404)
     return JsonResponse(
         summary_json(unit=unit, period=period), json_dumps_params={"ensure_ascii": False}
     )
+
+
+@get_only
+@login_not_required  # like the API it describes: 401 JSON for an anonymous caller
+def openapi(request: HttpRequest) -> JsonResponse:
+    if not request.user.is_authenticated:
+        return login_needed()
+    return JsonResponse(openapi_document(), json_dumps_params={"ensure_ascii": False})
+
+
+# --- The OpenAPI 3.1 document ----------------------------------------------------------------
+
+DECIMAL = {
+    "type": ["string", "null"],
+    "pattern": r"^-?[0-9]+(\.[0-9]+)?$",
+    "description": "A decimal at full precision, plain notation; null when there is no data.",
+}
+
+
+def _enum(values) -> dict:
+    return {"type": "string", "enum": [str(value) for value in values]}
+
+
+def _object(properties: dict, *, optional: tuple[str, ...] = ()) -> dict:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in optional],
+        "additionalProperties": False,
+    }
+
+
+def openapi_document() -> dict:
+    """The API's OpenAPI 3.1 document (a plain dict), served at /api/openapi.json."""
+    error = {"$ref": "#/components/schemas/Error"}
+    target = _object(
+        {
+            "authority": {"type": "string"},
+            "authority_name": {"type": "string"},
+            "value": {"type": "string", "pattern": DECIMAL["pattern"]},
+            "basis": {"type": "string"},
+            "percent": DECIMAL,
+        }
+    )
+    indicator = _object(
+        {
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "area": {"type": "string"},
+            "unit": {"type": "string"},
+            "kind": _enum(Indicator.Kind.values),
+            "direction": _enum(Indicator.Direction.values),
+            "actual": DECIMAL,
+            "is_estimate": {"type": "boolean"},
+            "not_aggregable": {"type": "boolean"},
+            "last_month": {"type": ["integer", "null"], "minimum": 1, "maximum": 12},
+            "targets": {"type": "array", "items": target},
+            "previous": DECIMAL,
+            "yoy_percent": DECIMAL,
+            "numerator": DECIMAL,
+            "denominator": DECIMAL,
+        },
+        optional=("numerator", "denominator"),  # ratio indicators only
+    )
+    summary = _object(
+        {
+            "unit": _object(
+                {
+                    "code": {"type": "string"},
+                    "name": {"type": "string"},
+                    "level": _enum(Unit.Level.values),
+                }
+            ),
+            "year": {"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR},
+            "period": _enum(all_period_keys()),
+            "period_name": {"type": "string"},
+            "months": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1, "maximum": 12},
+                "minItems": 2,
+                "maxItems": 2,
+            },
+            "approval": _enum([APPROVED, SUBMITTED, PROVISIONAL]),
+            "indicators": {"type": "array", "items": indicator},
+        }
+    )
+
+    def answer(description: str, schema: dict) -> dict:
+        return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+    errors = {
+        "401": answer("Not logged in.", error),
+        "404": answer("No such unit (or one outside the user's grants), year or period.", error),
+        "500": answer("A server error, answered in JSON too.", error),
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Ward report API",
+            "version": "1",
+            "description": "Read-only summaries of a unit (with every unit under it) and period.",
+        },
+        "security": [{"session": []}],
+        "paths": {
+            "/api/units/{unit_code}/{year}/{period_key}/": {
+                "get": {
+                    "operationId": "unitPeriodSummary",
+                    "summary": "A unit's computed summary of one period",
+                    "parameters": [
+                        {
+                            "name": "unit_code",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+                            "example": "chanh-lo",
+                        },
+                        {
+                            "name": "year",
+                            "in": "path",
+                            "required": True,
+                            "schema": {
+                                "type": "integer",
+                                "minimum": FIRST_YEAR,
+                                "maximum": LAST_YEAR,
+                            },
+                            "example": 2023,
+                        },
+                        {
+                            "name": "period_key",
+                            "in": "path",
+                            "required": True,
+                            "schema": _enum(all_period_keys()),
+                            "example": "9m",
+                        },
+                    ],
+                    "responses": {"200": answer("The summary.", summary), **errors},
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "operationId": "openapiDocument",
+                    "summary": "This document",
+                    "responses": {
+                        "200": answer("The OpenAPI document.", {"type": "object"}),
+                        "401": errors["401"],
+                        "500": errors["500"],
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "description": "The session cookie of a login through /admin/login/.",
+                }
+            },
+            "schemas": {
+                "Error": _object({"error": {"type": "string", "description": "In Vietnamese."}})
+            },
+        },
+    }

@@ -7,6 +7,11 @@ in Python (``indicators.core.numbers``), so a chart never shows a number the tab
 
 Sums of money in đồng are drawn in millions ("triệu đồng", stated on the axis) so an axis reads
 "6.000" rather than "6.000.000.000"; the hover keeps the full đồng amount.
+
+Plotly reads every label, trace name, tick, bar text and hover text as its own pseudo-HTML
+(``<a href>``, ``<b>``, ``<br>``, entities). Text from users (unit, indicator and authority names,
+units of measure) goes through :func:`plain` wherever it enters a figure, so that it shows as
+typed and a name like ``<a href="…">`` never becomes a link.
 """
 
 from __future__ import annotations
@@ -60,6 +65,11 @@ MONTH_LABELS = [
 ]
 
 
+def plain(text: object) -> str:
+    """Text that plotly shows literally: ``&``, ``<`` and ``>`` as the entities it decodes."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def plotly_separators() -> str:
     """Plotly's ``separators``: decimal mark then thousands mark (",." in Vietnamese)."""
     return f"{get_format('DECIMAL_SEPARATOR')}{get_format('THOUSAND_SEPARATOR')}"
@@ -77,13 +87,14 @@ def axis_scale(indicator: Indicator) -> tuple[Decimal, str]:
     """How an indicator's amounts are drawn: (divisor, axis unit)."""
     if indicator.unit in MONEY_UNITS:
         return MILLION, _("triệu đồng")
-    return Decimal(1), indicator.display_unit
+    return Decimal(1), plain(indicator.display_unit)
 
 
 def _hover(value: Decimal | None, indicator: Indicator, *, places: int | None = None) -> str:
+    """The exact figure with its unit, as plain text for plotly."""
     if value is None:
         return _("Chưa có số liệu")
-    return with_unit(value, indicator, places=places)
+    return plain(with_unit(value, indicator, places=places))
 
 
 def _layout(**overrides) -> dict:
@@ -142,7 +153,7 @@ def cumulative_chart(
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": _("Chỉ tiêu %(authority)s") % {"authority": target.authority_name},
+                "name": _("Chỉ tiêu %(authority)s") % {"authority": plain(target.authority_name)},
                 "x": [labels[0], labels[-1]],
                 "y": [_plot_value(target.value, divisor)] * 2,
                 "customdata": [_hover(target.value, indicator)] * 2,
@@ -229,7 +240,7 @@ def rates_chart(*, rows: list[IndicatorRow], year: int) -> dict:
     Horizontal, so that the indicators' names stay readable on a phone.
     """
     rows = [r for r in rows if r.indicator.is_percentage and r.actual is not None]
-    names = [r.indicator.display_short_name for r in rows]
+    names = [plain(r.indicator.display_short_name) for r in rows]
     data = [
         {
             "type": "bar",
@@ -272,7 +283,7 @@ def rates_chart(*, rows: list[IndicatorRow], year: int) -> dict:
             {
                 "type": "scatter",
                 "mode": "markers",
-                "name": _("Chỉ tiêu %(authority)s") % {"authority": name},
+                "name": _("Chỉ tiêu %(authority)s") % {"authority": plain(name)},
                 "y": names,
                 "x": [None if t is None else _plot_value(t.value) for t in targets],
                 "customdata": [None if t is None else format_percent(t.value) for t in targets],
@@ -314,7 +325,9 @@ def completion_chart(*, rows: list[IndicatorRow], expected_percent: Decimal) -> 
         for target in row.targets:
             if target.percent is None:
                 continue
-            bars_y.append(f"{row.indicator.display_short_name}<br>{target.authority_name}")
+            # The one markup of our own: a line break between the two plain names.
+            name, authority = plain(row.indicator.display_short_name), plain(target.authority_name)
+            bars_y.append(f"{name}<br>{authority}")
             bars_x.append(_plot_value(target.percent))
             hover.append(
                 _("%(percent)s chỉ tiêu năm (%(target)s)")
@@ -414,7 +427,7 @@ def rate_months_chart(
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": _("Chỉ tiêu %(authority)s") % {"authority": target.authority_name},
+                "name": _("Chỉ tiêu %(authority)s") % {"authority": plain(target.authority_name)},
                 "x": [labels[0], labels[-1]],
                 "y": [_plot_value(target.value)] * 2,
                 "customdata": [format_percent(target.value)] * 2,
@@ -451,8 +464,8 @@ def children_chart(
             {
                 "type": "bar",
                 "orientation": "h",
-                "name": indicator.display_short_name,
-                "y": [name for name, _row in known],
+                "name": plain(indicator.display_short_name),
+                "y": [plain(name) for name, _row in known],
                 "x": [_plot_value(row.actual, divisor) for _name, row in known],
                 "customdata": [_hover(row.actual, indicator) for _name, row in known],
                 "hovertemplate": "%{y}: %{customdata}<extra></extra>",

@@ -102,7 +102,7 @@ def unit_and_period(request, unit_code: str, year: int, period_key: str):
     # A unit outside the user's grants is "not found", as in the API.
     unit = access.visible_unit(request.user, unit_code)
     if unit is None:
-        message = _("Không có đơn vị có mã “%(code)s”.") % {"code": unit_code}
+        message = _("Không có đơn vị với mã trong địa chỉ này.")  # never repeat the address
         return None, None, not_found(request, message)
     try:
         period = parse_period(period_key, year)
@@ -152,7 +152,7 @@ def indicator_detail(
         return missing
     indicator = Indicator.objects.select_related("area").filter(code=indicator_code).first()
     if indicator is None:
-        message = _("Không có chỉ tiêu có mã “%(code)s”.") % {"code": indicator_code}
+        message = _("Không có chỉ tiêu với mã trong địa chỉ này.")
         return not_found(request, message)
     row = _row_of(selectors.period_summary(unit=unit, period=period), indicator)
     series = selectors.monthly_series_of(

@@ -1,7 +1,8 @@
 import os
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from indicators.demo import load_demo
 from indicators.entry.services import grant_role
@@ -30,10 +31,23 @@ class Command(BaseCommand):
             action="store_true",
             help="Also create (or reset) the login 'demo' (a superuser) and one login per role "
             "(to-truong, van-thu, lanh-dao-phuong, phe-duyet, quan-tri-thanh-pho) with the "
-            "password in DEMO_PASSWORD (default 'chanhlo-2023'). For a local demo only.",
+            "password in DEMO_PASSWORD (default 'chanhlo-2023'). For a local demo only: "
+            "refused unless DEBUG is on or --force is given.",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Allow --demo-user without DEBUG (a demo server that runs production settings).",
         )
 
-    def handle(self, *args, demo_user=False, **options):
+    def handle(self, *args, demo_user=False, force=False, **options):
+        # Checked before anything is written: the logins have a published password, and on a
+        # real database they would give anyone a superuser.
+        if demo_user and not (settings.DEBUG or force):
+            raise CommandError(
+                "--demo-user makes a superuser with the documented password: refused without "
+                "DJANGO_DEBUG=1. Add --force if this really is a demo server."
+            )
         counts = load_demo()
         self.stdout.write(
             self.style.SUCCESS(
