@@ -46,11 +46,15 @@ def row_json(row: IndicatorRow) -> dict:
                 "value": decimal_text(target.value),
                 "basis": target.basis,
                 "percent": decimal_text(target.percent),
+                "exceeded": target.exceeded,  # a ceiling kept (false) or exceeded (true)
             }
             for target in row.targets
         ],
         "previous": decimal_text(row.previous.actual),
+        # The months of last year "previous" covers: this year's months of the period so far.
+        "previous_months": None if row.previous_months is None else list(row.previous_months),
         "yoy_percent": decimal_text(row.yoy_percent),
+        "change_points": decimal_text(row.change_points),  # rates: points, not percent
     }
     if indicator.kind == "ratio":
         data["numerator"] = decimal_text(row.current.numerator)

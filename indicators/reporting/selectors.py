@@ -156,6 +156,10 @@ class TargetResult:
     value: Decimal  # the annual target, in the indicator's unit
     basis: str  # resolution or decision that set it; may be empty
     percent: Decimal | None  # actual ÷ annual target × 100, full precision
+    # A ceiling (lower is better): True when the actual is above the target, False when it
+    # stays at or below it (inclusive: 40 of at most 40 is kept); None for any other indicator
+    # or without an actual.
+    exceeded: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,30 @@ class IndicatorRow:
         return None if yoy is None else yoy - HUNDRED
 
     @property
+    def change_points(self) -> Decimal | None:
+        """A rate's change over the same period last year, in percentage points (this year's
+        rate − last year's, full precision: 64,1% against 38,6% → 25,5); None for flows and
+        levels, or when either rate is missing."""
+        if not self.indicator.is_percentage:
+            return None
+        if self.current.actual is None or self.previous.actual is None:
+            return None
+        return self.current.actual - self.previous.actual
+
+    @property
+    def previous_months(self) -> tuple[int, int] | None:
+        """The months of last year that ``previous`` covers, (first, last), both inclusive;
+        None when last year has no figure. See :func:`compared_months`."""
+        if not self.previous.has_data:
+            return None
+        return compared_months(self.period, self.current)
+
+    @property
+    def is_ceiling(self) -> bool:
+        """Lower is better: the targets are ceilings, kept or exceeded, not achieved."""
+        return self.indicator.direction == Indicator.Direction.DOWN
+
+    @property
     def status(self) -> str:
         """``good``, ``watch``, ``behind`` or ``none``, against the first target; see
         :func:`completion_status`."""
@@ -199,6 +227,17 @@ class IndicatorRow:
             target=self.targets[0].value,
             period=self.period,
         )
+
+
+def compared_months(period: Period, current: Aggregate) -> tuple[int, int]:
+    """The months, (first, last) both inclusive, that "the same period last year" covers.
+
+    Like for like: when this year's figures of the period stop at month N (a year page in
+    September), last year's figure is taken over the period's months up to N only, never over
+    months this year has not reached. Without any figure this year, the whole period.
+    """
+    last = current.last_month or period.last_month
+    return (period.first_month, min(last, period.last_month))
 
 
 def pro_rata(annual: Decimal, period: Period) -> Decimal:
@@ -309,22 +348,34 @@ def _grouped_totals(
 def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorRow]]:
     """The period summary of each unit (with everything under it), keyed by unit id.
 
-    Rows cover every active indicator that has a target for the unit that year or a figure in
-    its subtree in the period of either year; they come in catalogue order. A fixed number of
-    queries, whatever the number of units, indicators or months.
+    Rows cover every active indicator, in catalogue order, whether or not it has a figure: an
+    indicator the unit (or a unit under it) enters and has not reported still has its row, with
+    no actual ("chưa có số liệu"). Every indicator may be entered at every level today; an
+    indicator's entry levels, once they exist, narrow this list here.
+
+    Last year's figure ("cùng kỳ") covers the same months as this year's
+    (:func:`compared_months`). A fixed number of queries, whatever the number of units,
+    indicators or months.
     """
     trees = subtrees(units)
     owner_of: dict[int, list[int]] = defaultdict(list)  # unit id → the requested units above it
     for root_id, members in trees.items():
         for member_id in members:
             owner_of[member_id].append(root_id)
-    years = (period.year, period.year - 1)
-    totals = _grouped_totals(unit_ids=owner_of.keys(), years=years, months=period.months)
+    totals = _grouped_totals(unit_ids=owner_of.keys(), years=[period.year], months=period.months)
 
-    per_root: dict[tuple[int, int, int], list[UnitTotals]] = defaultdict(list)
-    for (indicator_id, year, unit_id), unit_total in totals.items():
+    per_root: dict[tuple[int, int], list[UnitTotals]] = defaultdict(list)
+    for (indicator_id, _year, unit_id), unit_total in totals.items():
         for root_id in owner_of[unit_id]:
-            per_root[(root_id, indicator_id, year)].append(unit_total)
+            per_root[(root_id, indicator_id)].append(unit_total)
+
+    # Last year's figures month by month, so that each row takes only the months it compares.
+    last_year: dict[tuple[int, int], list[Figure]] = defaultdict(list)
+    for figure in Figure.objects.filter(
+        unit_id__in=list(owner_of), year=period.year - 1, month__in=list(period.months)
+    ).only("unit_id", "indicator_id", "month", "value", "numerator", "denominator", "status"):
+        for root_id in owner_of[figure.unit_id]:
+            last_year[(root_id, figure.indicator_id)].append(figure)
 
     targets: dict[tuple[int, int], list[Target]] = defaultdict(list)
     for target in Target.objects.filter(unit__in=units, year=period.year).select_related(
@@ -341,18 +392,20 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
                 targets.get((unit.id, indicator.id), []),
                 key=lambda t: (t.authority.order, t.authority.code),
             )
-            this_year = per_root.get((unit.id, indicator.id, period.year), [])
-            last_year = per_root.get((unit.id, indicator.id, period.year - 1), [])
-            if not (unit_targets or this_year or last_year):
-                continue
-            current = combine(indicator.kind, this_year, own_unit_id=unit.id)
+            current = combine(
+                indicator.kind, per_root.get((unit.id, indicator.id), []), own_unit_id=unit.id
+            )
+            first, last = compared_months(period, current)
+            earlier = [
+                f for f in last_year.get((unit.id, indicator.id), []) if first <= f.month <= last
+            ]
             rows.append(
                 IndicatorRow(
                     indicator=indicator,
                     period=period,
                     current=current,
-                    previous=combine(indicator.kind, last_year, own_unit_id=unit.id),
-                    targets=[_target_result(t, current.actual) for t in unit_targets],
+                    previous=combine(indicator.kind, unit_totals(earlier), own_unit_id=unit.id),
+                    targets=[_target_result(t, indicator, current.actual) for t in unit_targets],
                 )
             )
         result[unit.id] = rows
@@ -364,7 +417,10 @@ def period_summary(*, unit: Unit, period: Period) -> list[IndicatorRow]:
     return summaries(units=[unit], period=period)[unit.id]
 
 
-def _target_result(target: Target, actual: Decimal | None) -> TargetResult:
+def _target_result(target: Target, indicator: Indicator, actual: Decimal | None) -> TargetResult:
+    exceeded = None
+    if indicator.direction == Indicator.Direction.DOWN and actual is not None:
+        exceeded = actual > target.value
     return TargetResult(
         authority_code=target.authority.code,
         authority_name=target.authority.display_name,
@@ -372,6 +428,7 @@ def _target_result(target: Target, actual: Decimal | None) -> TargetResult:
         value=target.value,
         basis=target.basis,
         percent=percent_of(actual, target.value),
+        exceeded=exceeded,
     )
 
 
