@@ -134,6 +134,16 @@ def points_words(points: Decimal | None) -> str:
     return _("không đổi")
 
 
+def format_points(points: Decimal | None) -> str:
+    """Points with their sign, as a table shows them: 25,5 → "+25,5", -3,25 → "−3,25"."""
+    if points is None:
+        return ""
+    text = format_number(abs(points), places=2)
+    if points > 0:
+        return f"+{text}"
+    return f"−{text}" if points < 0 else text
+
+
 def months_words(first: int, last: int, year: int) -> str:
     """Months of one year, as a comparison names them: (1, 9, 2022) → "9 tháng năm 2022";
     (1, 12) → "năm 2022"; (9, 9) → "tháng 9 năm 2022"; (7, 9) → "Quý III năm 2022";

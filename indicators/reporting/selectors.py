@@ -300,48 +300,84 @@ def subtrees(units: Iterable[Unit]) -> dict[int, dict[int, int]]:
     return result
 
 
-def _grouped_totals(
-    *, unit_ids: Iterable[int], years: Iterable[int], months: range, indicator_ids=None
-) -> dict[tuple[int, int, int], UnitTotals]:
-    """Per (indicator, year, unit) totals over ``months``, in two queries."""
-    figures = Figure.objects.filter(
-        unit_id__in=list(unit_ids),
-        year__in=list(years),
-        month__gte=months.start,
-        month__lte=months.stop - 1,
-    )
-    if indicator_ids is not None:
-        figures = figures.filter(indicator_id__in=list(indicator_ids))
-    grouped = figures.values("indicator_id", "year", "unit_id").annotate(
-        total=Sum("value"),
-        numerator_total=Sum("numerator"),
-        denominator_total=Sum("denominator"),
-        last_month=Max("month"),
-        estimates=Count("id", filter=Q(status=Figure.Status.ESTIMATE)),
-    )
-    # Levels and reported percentages take the value of each unit's last month with data.
-    last_values: dict[tuple[int, int, int], tuple[int, Decimal | None, bool]] = {}
+PointValues = dict[tuple[int, int, int], list[tuple[int, Decimal | None, bool]]]
+
+
+def _point_values(*, unit_ids: Iterable[int], years: Iterable[int], months: range) -> PointValues:
+    """(indicator, year, unit) → [(month, value, is estimate)] in month order, for the kinds
+    that take the value of a unit's last month with data (levels, reported rates). One query."""
+    found: PointValues = defaultdict(list)
     point_kinds = [Indicator.Kind.LEVEL, Indicator.Kind.REPORTED]
-    for row in figures.filter(indicator__kind__in=point_kinds).values_list(
-        "indicator_id", "year", "unit_id", "month", "value", "status"
+    for indicator_id, year, unit_id, month, value, status in (
+        Figure.objects.filter(
+            unit_id__in=list(unit_ids),
+            year__in=list(years),
+            month__gte=months.start,
+            month__lte=months.stop - 1,
+            indicator__kind__in=point_kinds,
+        )
+        .order_by("month")
+        .values_list("indicator_id", "year", "unit_id", "month", "value", "status")
     ):
-        key, month = row[:3], row[3]
-        if key not in last_values or last_values[key][0] < month:
-            last_values[key] = (month, row[4], row[5] == Figure.Status.ESTIMATE)
+        found[(indicator_id, year, unit_id)].append(
+            (month, value, status == Figure.Status.ESTIMATE)
+        )
+    return found
+
+
+def _grouped_totals(
+    *,
+    unit_ids: Iterable[int],
+    year: int,
+    first_month: int,
+    cutoffs: Iterable[int],
+    points: PointValues,
+) -> dict[tuple[int, int, int], UnitTotals]:
+    """Per (indicator, unit, cutoff) totals of ``year`` from ``first_month`` to each cutoff
+    month (both inclusive), in one query whatever the number of cutoffs: last year's figure
+    of a row is taken up to the month this year's figures reach (:func:`compared_months`)."""
+    cutoffs = sorted(set(cutoffs))
+    if not cutoffs:
+        return {}
+    aggregates = {}
+    for cutoff in cutoffs:
+        upto = Q(month__lte=cutoff)
+        aggregates |= {
+            f"total_{cutoff}": Sum("value", filter=upto),
+            f"numerator_{cutoff}": Sum("numerator", filter=upto),
+            f"denominator_{cutoff}": Sum("denominator", filter=upto),
+            f"last_{cutoff}": Max("month", filter=upto),
+            f"estimates_{cutoff}": Count("id", filter=upto & Q(status=Figure.Status.ESTIMATE)),
+        }
+    grouped = (
+        Figure.objects.filter(
+            unit_id__in=list(unit_ids),
+            year=year,
+            month__gte=first_month,
+            month__lte=cutoffs[-1],
+        )
+        .order_by()
+        .values("indicator_id", "unit_id")
+        .annotate(**aggregates)
+    )
     result = {}
     for row in grouped:
-        key = (row["indicator_id"], row["year"], row["unit_id"])
-        _, last_value, last_is_estimate = last_values.get(key, (0, None, False))
-        result[key] = UnitTotals(
-            unit_id=row["unit_id"],
-            total=row["total"],
-            numerator=row["numerator_total"],
-            denominator=row["denominator_total"],
-            last_month=row["last_month"],
-            any_estimate=row["estimates"] > 0,
-            last_value=last_value,
-            last_is_estimate=last_is_estimate,
-        )
+        indicator_id, unit_id = row["indicator_id"], row["unit_id"]
+        unit_points = points.get((indicator_id, year, unit_id), [])
+        for cutoff in cutoffs:
+            if row[f"last_{cutoff}"] is None:
+                continue  # no figure up to this cutoff
+            last = next((p for p in reversed(unit_points) if p[0] <= cutoff), None)
+            result[(indicator_id, unit_id, cutoff)] = UnitTotals(
+                unit_id=unit_id,
+                total=row[f"total_{cutoff}"],
+                numerator=row[f"numerator_{cutoff}"],
+                denominator=row[f"denominator_{cutoff}"],
+                last_month=row[f"last_{cutoff}"],
+                any_estimate=row[f"estimates_{cutoff}"] > 0,
+                last_value=last[1] if last else None,
+                last_is_estimate=last[2] if last else False,
+            )
     return result
 
 
@@ -362,20 +398,47 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
     for root_id, members in trees.items():
         for member_id in members:
             owner_of[member_id].append(root_id)
-    totals = _grouped_totals(unit_ids=owner_of.keys(), years=[period.year], months=period.months)
+    points = _point_values(
+        unit_ids=owner_of, years=[period.year, period.year - 1], months=period.months
+    )
+    indicators = list(Indicator.objects.filter(is_active=True).select_related("area"))
 
-    per_root: dict[tuple[int, int], list[UnitTotals]] = defaultdict(list)
-    for (indicator_id, _year, unit_id), unit_total in totals.items():
-        for root_id in owner_of[unit_id]:
-            per_root[(root_id, indicator_id)].append(unit_total)
+    def per_root(totals, cutoff_of) -> dict[tuple[int, int], list[UnitTotals]]:
+        """(root, indicator) → the units' totals up to that row's cutoff month."""
+        found: dict[tuple[int, int], list[UnitTotals]] = defaultdict(list)
+        for (indicator_id, unit_id, cutoff), unit_total in totals.items():
+            for root_id in owner_of[unit_id]:
+                if cutoff_of(root_id, indicator_id) == cutoff:
+                    found[(root_id, indicator_id)].append(unit_total)
+        return found
 
-    # Last year's figures month by month, so that each row takes only the months it compares.
-    last_year: dict[tuple[int, int], list[Figure]] = defaultdict(list)
-    for figure in Figure.objects.filter(
-        unit_id__in=list(owner_of), year=period.year - 1, month__in=list(period.months)
-    ).only("unit_id", "indicator_id", "month", "value", "numerator", "denominator", "status"):
-        for root_id in owner_of[figure.unit_id]:
-            last_year[(root_id, figure.indicator_id)].append(figure)
+    this_year = per_root(
+        _grouped_totals(
+            unit_ids=owner_of,
+            year=period.year,
+            first_month=period.first_month,
+            cutoffs=[period.last_month],
+            points=points,
+        ),
+        lambda _root, _indicator: period.last_month,
+    )
+    current: dict[tuple[int, int], Aggregate] = {}
+    compared: dict[tuple[int, int], int] = {}  # (root, indicator) → last year's last month
+    for unit in units:
+        for indicator in indicators:
+            key = (unit.id, indicator.id)
+            current[key] = combine(indicator.kind, this_year.get(key, []), own_unit_id=unit.id)
+            compared[key] = compared_months(period, current[key])[1]
+    last_year = per_root(
+        _grouped_totals(
+            unit_ids=owner_of,
+            year=period.year - 1,
+            first_month=period.first_month,
+            cutoffs=compared.values(),
+            points=points,
+        ),
+        lambda root, indicator: compared.get((root, indicator)),
+    )
 
     targets: dict[tuple[int, int], list[Target]] = defaultdict(list)
     for target in Target.objects.filter(unit__in=units, year=period.year).select_related(
@@ -383,29 +446,23 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
     ):
         targets[(target.unit_id, target.indicator_id)].append(target)
 
-    indicators = list(Indicator.objects.filter(is_active=True).select_related("area"))
     result: dict[int, list[IndicatorRow]] = {}
     for unit in units:
         rows = []
         for indicator in indicators:
+            key = (unit.id, indicator.id)
             unit_targets = sorted(
-                targets.get((unit.id, indicator.id), []),
-                key=lambda t: (t.authority.order, t.authority.code),
+                targets.get(key, []), key=lambda t: (t.authority.order, t.authority.code)
             )
-            current = combine(
-                indicator.kind, per_root.get((unit.id, indicator.id), []), own_unit_id=unit.id
-            )
-            first, last = compared_months(period, current)
-            earlier = [
-                f for f in last_year.get((unit.id, indicator.id), []) if first <= f.month <= last
-            ]
             rows.append(
                 IndicatorRow(
                     indicator=indicator,
                     period=period,
-                    current=current,
-                    previous=combine(indicator.kind, unit_totals(earlier), own_unit_id=unit.id),
-                    targets=[_target_result(t, indicator, current.actual) for t in unit_targets],
+                    current=current[key],
+                    previous=combine(indicator.kind, last_year.get(key, []), own_unit_id=unit.id),
+                    targets=[
+                        _target_result(t, indicator, current[key].actual) for t in unit_targets
+                    ],
                 )
             )
         result[unit.id] = rows
@@ -415,6 +472,15 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
 def period_summary(*, unit: Unit, period: Period) -> list[IndicatorRow]:
     """The summary rows of one unit (with everything under it) for one period."""
     return summaries(units=[unit], period=period)[unit.id]
+
+
+def has_figures(rows: Iterable[IndicatorRow]) -> bool:
+    """Whether a summary has anything to show: a figure this year or last, or a target. A
+    period without any says so once instead of a table of rows without data."""
+    return any(
+        row.current.has_data or row.current.not_aggregable or row.previous.has_data or row.targets
+        for row in rows
+    )
 
 
 def _target_result(target: Target, indicator: Indicator, actual: Decimal | None) -> TargetResult:
