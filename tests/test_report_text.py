@@ -9,7 +9,13 @@ from django.utils import translation
 
 from indicators.core.periods import parse_period
 from indicators.models import Area, Indicator, Unit
-from indicators.reporting.report_text import months_words, report_paragraphs, report_sections
+from indicators.reporting.report_text import (
+    format_points,
+    months_words,
+    points_words,
+    report_paragraphs,
+    report_sections,
+)
 from indicators.reporting.selectors import Aggregate, IndicatorRow, TargetResult, period_summary
 
 SEED_BUDGET_SENTENCE = (
@@ -297,4 +303,32 @@ def test_a_parent_without_its_own_reported_rate_writes_nothing_for_it(demo):
     assert not any("Dịch vụ công trực tuyến" in p for p in paragraphs)
     assert (
         paragraphs[0] == "Tổng thu ngân sách nhà nước 9 tháng đầu năm ước đạt 6.021.447.000 đồng."
+    )
+
+
+@pytest.mark.parametrize(
+    "points, words, signed",
+    [
+        ("25.5", "tăng 25,5 điểm phần trăm", "+25,5"),
+        ("-3.254", "giảm 3,25 điểm phần trăm", "−3,25"),
+        ("0", "không đổi", "0"),
+    ],
+)
+def test_points_read_as_words_and_as_a_signed_number(points, words, signed):
+    assert points_words(Decimal(points)) == words
+    assert format_points(Decimal(points)) == signed
+    assert points_words(None) == format_points(None) == ""
+
+
+def test_the_demos_year_page_text_compares_the_same_nine_months(demo):
+    year = parse_period("y", 2023)
+    paragraphs = report_paragraphs(rows=period_summary(unit=demo, period=year), period=year)
+
+    # 6.021.447.000 ÷ 5.489.900.000 (January–September 2022), not ÷ 7.781.250.000.
+    assert paragraphs[1] == (
+        "Tổng thu ngân sách nhà nước tăng 9,68% so với cùng kỳ 9 tháng năm 2022."
+    )
+    assert (
+        "Số hộ nghèo đến tháng 9/2023 ước là 38 hộ, không vượt chỉ tiêu HĐND phường giao "
+        "(40 hộ)." in paragraphs
     )

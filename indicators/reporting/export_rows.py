@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db.models import Q
 from django.utils import timezone
 
 from indicators.approval import approval_state
@@ -117,7 +118,7 @@ def period_data(*, unit: Unit, period: Period) -> DataExport:
 
     Holds the unit with its ancestors and every unit under it, their figures for the period's
     months in the period's year and the year before (for "cùng kỳ"), the targets of the period's
-    year, and the catalogue rows and authorities those refer to.
+    year, the catalogue rows those refer to and every active one, and the authorities.
     """
     members = subtree_ids(unit)
     chain = ancestors(unit)
@@ -141,7 +142,11 @@ def period_data(*, unit: Unit, period: Period) -> DataExport:
         .order_by("unit__code", "indicator__code", "authority__code")
     )
     indicator_ids = {f.indicator_id for f in figures} | {t.indicator_id for t in targets}
-    indicators = list(Indicator.objects.filter(id__in=indicator_ids).select_related("area"))
+    # Every active indicator has its row in the summary, reported or not ("chưa có số liệu"),
+    # so the catalogue rows travel too and the summary reads the same after an import.
+    indicators = list(
+        Indicator.objects.filter(Q(id__in=indicator_ids) | Q(is_active=True)).select_related("area")
+    )
     areas = Area.objects.filter(id__in={i.area_id for i in indicators})
     authorities = Authority.objects.filter(id__in={t.authority_id for t in targets})
     return DataExport(

@@ -34,12 +34,12 @@ def status_legend() -> list[tuple[str, str]]:
     return [(key, str(label)) for key, label in STATUS_LABELS.items()]
 
 
+TEXT_SUFFIX = "__text"  # a record's key for a column's words: "actual__text"
+
+
 def _words_instead(record, bound_column) -> str:
     """The shared column's words for this cell ("Chưa có số liệu", "Không vượt chỉ tiêu")."""
     return record.get(f"{bound_column.name}{TEXT_SUFFIX}", "") if bound_column else ""
-
-
-TEXT_SUFFIX = "__text"
 
 
 class AmountColumn(tables.Column):
