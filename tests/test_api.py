@@ -31,6 +31,7 @@ def test_api_gives_the_seed_revenue_at_full_precision(demo, staff_client):
         "value": "6945000000",
         "basis": city["basis"],
         "percent": "86.70190064794816414686825054",
+        "exceeded": None,  # revenue is not a ceiling
     }
     assert council["authority"] == "hdnd-phuong"
     assert council["percent"].startswith("86.08215868")
@@ -99,3 +100,39 @@ def test_api_requires_login(demo, client):
     response = client.get(url())
     assert response.status_code == 401
     assert "đăng nhập" in response.json()["error"]
+
+
+def test_api_year_with_data_to_september_compares_with_january_to_september(demo, staff_client):
+    # 2023 has figures to September: last year's figure is January–September 2022
+    # (5.489.900.000), not the whole of 2022 (7.781.250.000, yoy 77,38%).
+    revenue = indicator(staff_client.get(url(period="y")).json(), "thu-ngan-sach")
+    assert revenue["previous"] == "5489900000"
+    assert revenue["previous_months"] == [1, 9]
+    assert Decimal(revenue["yoy_percent"]) == Decimal(6021447000) / Decimal(5489900000) * 100
+    assert revenue["change_points"] is None  # a flow compares as a ratio
+
+
+def test_api_rates_carry_their_change_in_points(demo, staff_client):
+    data = staff_client.get(url()).json()
+    online = indicator(data, "dvc-truc-tuyen")
+    assert online["change_points"] == "25.5"  # 64,10% − 38,6%
+    assert online["previous_months"] == [1, 9]
+    on_time = indicator(data, "ho-so-dung-han")
+    # Σ on time ÷ Σ handled, January–September: 1164 ÷ 1196 against 1045 ÷ 1119.
+    expected = Decimal(1164) / Decimal(1196) * 100 - Decimal(1045) / Decimal(1119) * 100
+    assert Decimal(on_time["change_points"]) == expected
+
+
+def test_api_keeps_a_ceilings_percent_and_says_it_is_kept(demo, staff_client):
+    poor = indicator(staff_client.get(url()).json(), "ho-ngheo")
+    assert poor["actual"] == "38"
+    (council,) = poor["targets"]
+    assert (council["percent"], council["exceeded"]) == ("95", False)  # 38 of at most 40
+
+
+def test_api_lists_an_indicator_without_figures_with_nulls(demo, staff_client):
+    insured = indicator(staff_client.get(url()).json(), "bao-hiem-y-te")
+    assert insured["actual"] is None
+    assert insured["previous"] is None
+    assert insured["previous_months"] is None
+    assert insured["change_points"] is None

@@ -23,6 +23,9 @@ ONLINE = Indicator(
 PAYMENT = Indicator(
     id=3, code="tt", name="TT", short_name="Thanh toán", kind="reported", unit="%", area=AREA
 )
+CASES = Indicator(
+    id=4, code="vu", name="Vụ", short_name="Vụ", kind="sum", unit="vụ", direction="down", area=AREA
+)
 NINE_MONTHS = parse_period("9m", 2023)
 
 
@@ -104,6 +107,40 @@ def test_cumulative_chart_draws_the_actual_the_targets_and_the_pro_rata_path():
     assert figure["layout"]["yaxis"]["title"]["text"] == "triệu đồng"
     assert figure["layout"]["separators"] == ",."
     assert_plotly_accepts(figure)
+
+
+def test_a_nine_month_pages_charts_stop_at_september_though_october_is_entered():
+    points = months({9: "900", 10: "1000"})
+    last_year = months({9: "800", 10: "800"})
+
+    with translation.override("vi"):
+        cumulative = charts.cumulative_chart(
+            indicator=REVENUE, points=points, targets=[target("ward", "1200")], year=2023, until=9
+        )
+        bars = charts.monthly_bars_chart(
+            indicator=REVENUE, this_year=points, last_year=last_year, year=2023, until=9
+        )
+        rates = charts.rate_months_chart(
+            indicator=ONLINE, this_year=points, last_year=last_year, targets=[], year=2023, until=9
+        )
+
+    actual, ward, path = cumulative["data"]
+    assert actual["x"] == ["T9"] and actual["y"] == [0.0009]  # 900 đồng in millions
+    assert ward["x"] == ["T1", "T9"]
+    assert len(path["y"]) == 9 and path["y"][-1] == pytest.approx(0.0009)  # 1200 × 9/12
+    assert cumulative["layout"]["xaxis"]["categoryarray"][-1] == "T9"
+    assert [len(trace["x"]) for trace in bars["data"]] == [9, 9]
+    assert [trace["x"] for trace in rates["data"]] == [["T9"], ["T9"]]
+
+
+def test_rates_chart_names_last_years_bars_by_the_months_compared():
+    rows = [row(ONLINE, "64.10", previous="38.6"), row(PAYMENT, "13.66", previous="3.2")]
+
+    with translation.override("vi"):
+        last = charts.rates_chart(rows=rows, year=2023)["data"][0]
+
+    assert last["name"] == "Cùng kỳ 9 tháng năm 2022"
+    assert last["customdata"][0] == "38,6% (cùng kỳ 9 tháng năm 2022)"
 
 
 def test_pro_rata_hover_rounds_an_uneven_share_of_the_target_to_whole_units():
@@ -203,6 +240,7 @@ def test_completion_chart_has_one_bar_per_authority_and_the_expected_mark():
             ],
         ),
         row(ONLINE, "64.1", targets=[target("ward", "60", "106.8")]),  # a rate: not drawn
+        row(CASES, "32", targets=[target("ward", "40", "80")]),  # a ceiling: not "completed"
     ]
 
     with translation.override("vi"):

@@ -81,10 +81,10 @@ def test_summary_sheet_has_the_header_block_of_an_official_report(ward_book):
     sheet = ward_book["Tổng hợp"]
     assert sheet["A1"].value == "ỦY BAN NHÂN DÂN"
     assert sheet["A2"].value == "PHƯỜNG CHÁNH LỘ"
-    assert sheet["E1"].value == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-    assert sheet["E2"].value == "Độc lập - Tự do - Hạnh phúc"
+    assert sheet["F1"].value == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    assert sheet["F2"].value == "Độc lập - Tự do - Hạnh phúc"
     assert sheet["A3"].value == "Số:       /BC-UBND"
-    assert sheet["E3"].value == "Chánh Lộ, ngày 20 tháng 9 năm 2023"
+    assert sheet["F3"].value == "Chánh Lộ, ngày 20 tháng 9 năm 2023"
     assert sheet["A5"].value == "Phụ lục"
     assert sheet["A6"].value == "BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU KINH TẾ - XÃ HỘI"
     assert sheet["A7"].value == "9 THÁNG ĐẦU NĂM 2023"
@@ -100,7 +100,7 @@ def test_the_annex_header_carries_the_reports_own_number_place_and_date(demo):
     report.save()
     sheet = reopened(demo)["Tổng hợp"]
     assert sheet["A3"].value == "Số: 125/BC-UBND"
-    assert sheet["E3"].value == "Quảng Ngãi, ngày 05 tháng 02 năm 2024"
+    assert sheet["F3"].value == "Quảng Ngãi, ngày 05 tháng 02 năm 2024"
     assert sheet["A8"].value == (
         "(Kèm theo Báo cáo số 125/BC-UBND ngày 05 tháng 02 năm 2024 của UBND phường Chánh Lộ)"
     )
@@ -122,7 +122,9 @@ def test_summary_columns_are_the_dashboard_table_columns(ward_book):
         "Chỉ tiêu năm — HĐND phường Chánh Lộ",
         "% thực hiện — HĐND phường Chánh Lộ",
         "Cùng kỳ năm trước",
+        "Kỳ so sánh",
         "So với cùng kỳ (%)",
+        "So với cùng kỳ (điểm %)",
         "Ghi chú",
     ]
 
@@ -139,7 +141,36 @@ def test_revenue_row_holds_real_numbers_with_grouped_and_percent_formats(ward_bo
     assert ward_percent.value == pytest.approx(86.08215868477484, rel=1e-14)
     assert city_percent.number_format == PERCENT_FORMAT == '#,##0.00"%"'
     assert row[1].value == "đồng"
-    assert row[9].value == "Ước thực hiện; Căn cứ: (1), (2)"
+    assert row[11].value == "Ước thực hiện; Căn cứ: (1), (2)"
+
+
+def test_last_year_covers_the_same_months_and_says_which(demo):
+    # The year page of 2023 (data to September) against January–September 2022:
+    # 6.021.447.000 ÷ 5.489.900.000, not against the whole of 2022 (7.781.250.000).
+    sheet = reopened(demo, parse_period("y", 2023))["Tổng hợp"]
+    row = sheet[row_of(sheet, "Tổng thu ngân sách nhà nước")]
+    previous, months, ratio, points = (c.value for c in row[7:11])
+    assert previous == 5489900000
+    assert months == "9 tháng năm 2022"
+    assert ratio == pytest.approx(6021447000 / 5489900000 * 100, rel=1e-14)
+    assert points is None  # a flow is compared as a ratio, not in points
+
+
+def test_a_rate_is_compared_in_signed_points_not_as_a_ratio(ward_book):
+    sheet = ward_book["Tổng hợp"]
+    online = sheet[row_of(sheet, "Tỷ lệ hồ sơ dịch vụ công trực tuyến")]
+    assert online[9].value is None  # no "So với cùng kỳ (%)" for a rate
+    assert online[10].value == pytest.approx(25.5)  # 64,1% − 38,6%
+    assert online[10].number_format == "+#,##0.00;-#,##0.00;0"
+
+
+def test_a_ceiling_is_kept_not_achieved_and_a_missing_indicator_has_its_row(ward_book):
+    sheet = ward_book["Tổng hợp"]
+    poor = sheet[row_of(sheet, "Số hộ nghèo")]
+    assert poor[2].value == 38
+    assert poor[6].value == "Không vượt chỉ tiêu"  # 38 of at most 40 (HĐND phường)
+    insured = sheet[row_of(sheet, "Tỷ lệ dân số tham gia bảo hiểm y tế")]
+    assert insured[2].value == "Chưa có số liệu"
 
 
 def test_a_rate_is_shown_with_two_decimals_and_a_ratio_comes_from_summed_counts(ward_book):
@@ -182,7 +213,7 @@ def test_columns_are_sized_for_reading(ward_book):
     sheet = ward_book["Tổng hợp"]
     assert sheet.column_dimensions["A"].width == 46
     assert sheet.column_dimensions["C"].width == 15
-    assert sheet.column_dimensions["J"].width == 24
+    assert sheet.column_dimensions["L"].width == 24
 
 
 def test_monthly_sheet_has_each_month_and_the_period_total(ward_book):

@@ -150,9 +150,18 @@ def test_an_empty_period_has_no_actual_but_keeps_its_targets(ward, make_indicato
     assert row.status == "none"
 
 
-def test_indicators_without_targets_or_figures_are_left_out(ward, make_indicator):
-    make_indicator("unused", "sum")
-    assert period_summary(unit=ward, period=parse_period("y", 2023)) == []
+def test_an_indicator_without_figures_keeps_its_row_with_no_actual(ward, make_indicator):
+    make_indicator("unreported", "sum")
+    make_indicator("retired", "sum", is_active=False)
+    rows = period_summary(unit=ward, period=parse_period("y", 2023))
+    assert [r.indicator.code for r in rows] == ["unreported"]  # inactive ones stay out
+    row = rows[0]
+    assert (row.actual, row.previous.actual, row.previous_months, row.status) == (
+        None,
+        None,
+        None,
+        "none",
+    )
 
 
 def test_a_year_with_missing_months_sums_what_exists_and_reports_its_last_month(
@@ -290,6 +299,93 @@ def test_previous_year_and_yoy_percent(ward, make_indicator):
     assert row.previous.actual == 80
     assert row.yoy_percent == D(125)
     assert row.change_percent == D(25)
+
+
+def test_a_year_with_data_to_september_compares_with_january_to_september_of_last_year(
+    ward, make_indicator
+):
+    revenue = make_indicator("rev", "sum")
+    for month in range(1, 13):
+        add(ward, revenue, 2022, month, 10)  # 2022 complete: 120 over the year, 90 to September
+    for month in range(1, 10):
+        add(ward, revenue, 2023, month, 12)  # 2023 to September: 108
+    row = row_for(period_summary(unit=ward, period=parse_period("y", 2023)), "rev")
+    assert row.actual == 108
+    assert row.previous.actual == 90  # January–September 2022, not the whole year's 120
+    assert row.previous_months == (1, 9)
+    assert row.yoy_percent == D(120)  # 108 ÷ 90
+    assert row.change_percent == D(20)
+
+
+def test_a_quarter_with_one_month_compares_with_that_month_of_last_year(ward, make_indicator):
+    level = make_indicator("households", "level", unit="hộ")
+    add(ward, level, 2022, 7, 50)
+    add(ward, level, 2022, 9, 44)  # September 2022 is after this year's last month: not compared
+    add(ward, level, 2023, 7, 47)
+    row = row_for(period_summary(unit=ward, period=parse_period("q3", 2023)), "households")
+    assert (row.actual, row.previous.actual, row.previous_months) == (47, 50, (7, 7))
+
+
+def test_a_period_without_figures_this_year_keeps_last_years_whole_period(ward, make_indicator):
+    revenue = make_indicator("rev", "sum")
+    add(ward, revenue, 2022, 3, 5)
+    add(ward, revenue, 2022, 12, 7)
+    row = row_for(period_summary(unit=ward, period=parse_period("y", 2023)), "rev")
+    assert (row.actual, row.previous.actual, row.previous_months) == (None, 12, (1, 12))
+
+
+def test_a_ratio_compares_with_last_year_in_percentage_points(ward, make_indicator):
+    on_time = make_indicator("on-time", "ratio")
+    add(ward, on_time, 2022, 1, numerator=3, denominator=4)  # 75 %
+    add(ward, on_time, 2023, 1, numerator=9, denominator=10)  # 90 %
+    add(ward, on_time, 2023, 2, numerator=7, denominator=10)  # with January: 16 ÷ 20 = 80 %
+    row = row_for(period_summary(unit=ward, period=parse_period("q1", 2023)), "on-time")
+    assert row.actual == D(80)
+    assert row.previous.actual == D(75)
+    assert row.change_points == D(5)
+    assert row.previous_months == (1, 2)
+
+
+def test_a_reported_rate_compares_in_points_at_full_precision(ward, make_indicator):
+    online = make_indicator("online", "reported")
+    add(ward, online, 2022, 9, "38.6")
+    add(ward, online, 2023, 9, "64.10")
+    row = row_for(period_summary(unit=ward, period=parse_period("9m", 2023)), "online")
+    assert row.change_points == D("25.5")
+
+
+def test_points_are_none_for_flows_and_without_last_year(ward, make_indicator):
+    revenue = make_indicator("rev", "sum")
+    online = make_indicator("online", "reported")
+    add(ward, revenue, 2022, 1, 80)
+    add(ward, revenue, 2023, 1, 100)
+    add(ward, online, 2023, 1, "50")
+    rows = period_summary(unit=ward, period=parse_period("m1", 2023))
+    assert row_for(rows, "rev").change_points is None
+    assert row_for(rows, "online").change_points is None
+
+
+def test_a_ceiling_is_kept_at_or_below_its_target_and_exceeded_above_it(
+    tree, make_indicator, authority
+):
+    poor = make_indicator("poor", "level", unit="hộ", direction="down")
+    revenue = make_indicator("rev", "sum")
+    for unit_code, households in (("ward-a", 40), ("ward-b", 41)):
+        add(tree[unit_code], poor, 2023, 9, households)
+        Target.objects.create(
+            unit=tree[unit_code], indicator=poor, year=2023, authority=authority, value=40
+        )
+    add(tree["ward-a"], revenue, 2023, 9, 5)
+    Target.objects.create(
+        unit=tree["ward-a"], indicator=revenue, year=2023, authority=authority, value=10
+    )
+    period = parse_period("9m", 2023)
+    kept = row_for(period_summary(unit=tree["ward-a"], period=period), "poor").targets[0]
+    broken = row_for(period_summary(unit=tree["ward-b"], period=period), "poor").targets[0]
+    flow = row_for(period_summary(unit=tree["ward-a"], period=period), "rev").targets[0]
+    assert (kept.exceeded, kept.percent) == (False, D(100))  # 40 of at most 40: kept
+    assert (broken.exceeded, broken.percent) == (True, D("102.5"))
+    assert flow.exceeded is None  # not a ceiling
 
 
 def test_yoy_is_none_without_last_year(ward, make_indicator):

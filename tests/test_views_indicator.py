@@ -151,3 +151,18 @@ def test_figure_table_uses_exact_decimals(demo, staff_client):
     page = text_of(staff_client.get(BUDGET_URL))
 
     assert "812.350.000,5" in page
+
+
+def test_a_rates_page_compares_in_points_over_the_months_named(demo, staff_client):
+    page = text_of(staff_client.get("/units/chanh-lo/2023/9m/indicators/dvc-truc-tuyen/"))
+
+    assert "Cùng kỳ 9 tháng năm 2022" in page
+    assert "tăng 25,5 điểm phần trăm so với cùng kỳ 9 tháng năm 2022" in page
+    assert "Năm nay bằng" not in page  # 64,1 ÷ 38,6 is no comparison of two rates
+
+
+def test_a_ceilings_page_says_it_is_kept(demo, staff_client):
+    page = text_of(staff_client.get("/units/chanh-lo/2023/9m/indicators/ho-ngheo/"))
+
+    assert "Không vượt chỉ tiêu HĐND phường giao" in page
+    assert "Đã thực hiện" not in page

@@ -371,3 +371,54 @@ def test_the_city_table_says_why_a_reported_rate_is_missing(demo, staff_client):
     assert "không cộng được" not in re.search(
         r"/indicators/ho-so-dung-han/.*?</tr>", page, re.S
     ).group(0)
+
+
+def test_a_year_page_with_data_to_september_compares_the_same_months(demo, staff_client):
+    page = text_of(staff_client.get("/units/chanh-lo/2023/y/"))
+
+    # 6.021.447.000 against January–September 2022's 5.489.900.000: up 9,68 %, not the
+    # 22,62 % fall that the whole of 2022 (7.781.250.000) would give.
+    assert "tăng 9,68% so với cùng kỳ 9 tháng năm 2022" in page
+    assert "22,62" not in page
+    assert "5.489.900.000" in page and "7.781.250.000" not in page
+
+
+def test_rates_compare_in_points_and_a_ceiling_is_kept(summary_page):
+    assert "Dịch vụ công trực tuyến tăng 25,5 điểm phần trăm (38,6%)" in summary_page
+    assert "+25,5" in summary_page  # the table's points column
+    assert "66,06" not in summary_page  # 64,1 ÷ 38,6 as if a rate grew like a flow
+    assert (
+        "Số hộ nghèo đến tháng 9/2023 ước là 38 hộ, không vượt chỉ tiêu HĐND phường giao (40 hộ)."
+        in summary_page
+    )
+    assert "Không vượt chỉ tiêu" in summary_page
+    assert "bằng 95%" not in summary_page
+
+
+def test_an_indicator_without_figures_has_its_own_row_saying_so(summary_page):
+    row = re.search(r"Tỷ lệ dân số tham gia bảo hiểm y tế.*?</tr>", summary_page, re.S).group(0)
+    assert "Chưa có số liệu" in row
+
+
+def test_the_legend_names_the_pages_own_period(demo, staff_client):
+    nine_months = text_of(staff_client.get(NINE_MONTHS_URL))
+    quarter = text_of(staff_client.get("/units/chanh-lo/2023/q3/"))
+
+    assert "(9 tháng đầu năm 2023: 75%)" in nine_months
+    assert "(Quý III/2023: 25%)" in quarter
+
+
+def test_a_nine_month_pages_charts_stop_at_september_after_october_is_entered(demo, staff_client):
+    revenue = Indicator.objects.get(code="thu-ngan-sach")
+    Figure.objects.create(
+        unit=demo, indicator=revenue, year=2023, month=10, value=Decimal(900000000)
+    )
+    page = text_of(staff_client.get(NINE_MONTHS_URL))
+
+    chart = json.loads(
+        re.search(
+            r'id="chart-cumulative-thu-ngan-sach-data"[^>]*>(.*?)</script>', page, re.S
+        ).group(1)
+    )
+    assert chart["data"][0]["x"][-1] == "T9"
+    assert chart["layout"]["xaxis"]["categoryarray"][-1] == "T9"

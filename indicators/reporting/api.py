@@ -58,11 +58,15 @@ def row_json(row: IndicatorRow) -> dict:
                 "value": decimal_text(target.value),
                 "basis": target.basis,
                 "percent": decimal_text(target.percent),
+                "exceeded": target.exceeded,  # a ceiling kept (false) or exceeded (true)
             }
             for target in row.targets
         ],
         "previous": decimal_text(row.previous.actual),
+        # The months of last year "previous" covers: this year's months of the period so far.
+        "previous_months": None if row.previous_months is None else list(row.previous_months),
         "yoy_percent": decimal_text(row.yoy_percent),
+        "change_points": decimal_text(row.change_points),  # rates: points, not percent
     }
     if indicator.kind == Indicator.Kind.RATIO:
         data["numerator"] = decimal_text(row.current.numerator)
@@ -159,8 +163,15 @@ def openapi_document() -> dict:
             "value": {"type": "string", "pattern": DECIMAL["pattern"]},
             "basis": {"type": "string"},
             "percent": DECIMAL,
+            "exceeded": {"type": ["boolean", "null"]},
         }
     )
+    months = {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1, "maximum": 12},
+        "minItems": 2,
+        "maxItems": 2,
+    }
     indicator = _object(
         {
             "code": {"type": "string"},
@@ -175,7 +186,9 @@ def openapi_document() -> dict:
             "last_month": {"type": ["integer", "null"], "minimum": 1, "maximum": 12},
             "targets": {"type": "array", "items": target},
             "previous": DECIMAL,
+            "previous_months": {"oneOf": [months, {"type": "null"}]},
             "yoy_percent": DECIMAL,
+            "change_points": DECIMAL,
             "numerator": DECIMAL,
             "denominator": DECIMAL,
         },
@@ -193,12 +206,7 @@ def openapi_document() -> dict:
             "year": {"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR},
             "period": _enum(all_period_keys()),
             "period_name": {"type": "string"},
-            "months": {
-                "type": "array",
-                "items": {"type": "integer", "minimum": 1, "maximum": 12},
-                "minItems": 2,
-                "maxItems": 2,
-            },
+            "months": months,
             "approval": _enum([APPROVED, SUBMITTED, PROVISIONAL]),
             "indicators": {"type": "array", "items": indicator},
         }

@@ -19,13 +19,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils.formats import get_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from indicators.core.numbers import format_percent
 from indicators.core.periods import parse_period
 from indicators.models import Indicator
-from indicators.reporting.report_text import with_unit
+from indicators.reporting.report_text import compared_words, with_unit
 from indicators.reporting.selectors import (
     Completion,
     IndicatorRow,
@@ -119,16 +120,23 @@ def _layout(**overrides) -> dict:
 
 
 def cumulative_chart(
-    *, indicator: Indicator, points: list[MonthPoint], targets: list[TargetResult], year: int
+    *,
+    indicator: Indicator,
+    points: list[MonthPoint],
+    targets: list[TargetResult],
+    year: int,
+    until: int = 12,
 ) -> dict:
     """Cumulative actual by month against each authority's annual target and the pro-rata path.
 
-    ``points`` are the twelve months of ``year`` (``selectors.monthly_series``); the actual line
-    stops at the last month with a figure. The pro-rata path is where the first target says the
-    cumulative figure should stand at each month's end (month m → m/12 of it).
+    ``points`` are the twelve months of ``year`` (``selectors.monthly_series``); the chart stops
+    at month ``until``, the page's period's last month (a 9-month page draws no October), and
+    the actual line at the last month with a figure before it. The pro-rata path is where the
+    first target says the cumulative figure should stand at each month's end (month m → m/12).
     """
     divisor, unit_label = axis_scale(indicator)
-    labels = month_labels()
+    labels = month_labels()[:until]
+    points = points[:until]
     last = max((p.month for p in points if p.month_value.actual is not None), default=0)
     with_data = [p for p in points if p.month <= last and p.cumulative.actual is not None]
     data = [
@@ -168,7 +176,7 @@ def cumulative_chart(
     if targets:
         first = targets[0]
         # The annual flow spread evenly over the months.
-        path = [pro_rata(first.value, parse_period(f"ytd{m}", year)) for m in range(1, 13)]
+        path = [pro_rata(first.value, parse_period(f"ytd{m}", year)) for m in range(1, until + 1)]
         data.append(
             {
                 "type": "scatter",
@@ -198,12 +206,14 @@ def monthly_bars_chart(
     this_year: list[MonthPoint],
     last_year: list[MonthPoint],
     year: int,
+    until: int = 12,
 ) -> dict:
-    """Each month on its own, this year's bars beside last year's."""
+    """Each month on its own, this year's bars beside last year's, January to month ``until``
+    (the page's period's last month)."""
     divisor, unit_label = axis_scale(indicator)
-    labels = month_labels()
+    labels = month_labels()[:until]
     data = []
-    for points, label_year, colour in _two_years(this_year, last_year, year):
+    for points, label_year, colour in _two_years(this_year[:until], last_year[:until], year):
         data.append(
             {
                 "type": "bar",
@@ -245,11 +255,16 @@ def rates_chart(*, rows: list[IndicatorRow], year: int) -> dict:
         {
             "type": "bar",
             "orientation": "h",
-            "name": str(year - 1),
+            "name": _previous_name(rows, year),
             "y": names,
             "x": [_plot_value(r.previous.actual) for r in rows],
-            "customdata": [_hover(r.previous.actual, r.indicator) for r in rows],
-            "hovertemplate": "%{y}: %{customdata}<extra>" + str(year - 1) + "</extra>",
+            # Each bar says which months of last year it covers ("cùng kỳ 9 tháng năm 2022").
+            "customdata": [
+                _hover(r.previous.actual, r.indicator)
+                + (f" ({compared_words(r)})" if r.previous_months else "")
+                for r in rows
+            ],
+            "hovertemplate": "%{y}: %{customdata}<extra></extra>",
             "marker": {"color": LAST_YEAR},
         },
         {
@@ -309,8 +324,17 @@ def rates_chart(*, rows: list[IndicatorRow], year: int) -> dict:
     }
 
 
+def _previous_name(rows: list[IndicatorRow], year: int) -> str:
+    """Last year's bars, named by the months they cover when all rows compare the same ones."""
+    windows = {r.previous_months for r in rows if r.previous_months is not None}
+    if len(windows) == 1:
+        return capfirst(compared_words(next(r for r in rows if r.previous_months)))
+    return _("Cùng kỳ năm %(year)d") % {"year": year - 1}
+
+
 def completion_chart(*, rows: list[IndicatorRow], expected_percent: Decimal) -> dict:
-    """Completion of each flow indicator's annual targets, one bar per authority.
+    """Completion of each flow indicator's annual targets, one bar per authority (ceilings,
+    where lower is better, left out).
 
     ``expected_percent`` is where the period should stand (9 months → 75), drawn as a line.
     """
@@ -320,7 +344,8 @@ def completion_chart(*, rows: list[IndicatorRow], expected_percent: Decimal) -> 
     colours: list[str] = []
     texts: list[str] = []
     for row in rows:
-        if row.indicator.kind != Indicator.Kind.SUM or row.actual is None:
+        # A ceiling (lower is better) is kept or exceeded, not completed: no progress bar.
+        if row.indicator.kind != Indicator.Kind.SUM or row.actual is None or row.is_ceiling:
             continue
         for target in row.targets:
             if target.percent is None:
@@ -404,11 +429,13 @@ def rate_months_chart(
     last_year: list[MonthPoint],
     targets: list[TargetResult],
     year: int,
+    until: int = 12,
 ) -> dict:
-    """A percentage indicator month by month, this year against last year and its targets."""
-    labels = month_labels()
+    """A percentage indicator month by month, this year against last year and its targets,
+    January to month ``until`` (the page's period's last month)."""
+    labels = month_labels()[:until]
     data = []
-    for points, label_year, colour in _two_years(this_year, last_year, year):
+    for points, label_year, colour in _two_years(this_year[:until], last_year[:until], year):
         with_data = [p for p in points if p.month_value.actual is not None]
         data.append(
             {

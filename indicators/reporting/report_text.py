@@ -11,19 +11,24 @@ Sentences follow the seed report's own form (Chánh Lộ, 9 months of 2023), for
 Every number comes already computed from :mod:`indicators.reporting.selectors` and is only formatted
 here, in the active language's form. "ước đạt" is written when an estimate contributes to the
 figure, "đạt" otherwise. The comparison with the same period last year is the change
-("tăng/giảm X% so với cùng kỳ"), never mixed with the ratio ("bằng X% so với cùng kỳ").
+("tăng/giảm X% so với cùng kỳ"), never mixed with the ratio ("bằng X% so với cùng kỳ"); a rate
+changes in percentage points ("tăng 25,5 điểm phần trăm"). Every comparison names the months
+it covers, last year's months up to this year's last month ("so với cùng kỳ 9 tháng năm
+2022"). A target of an indicator where lower is better is a ceiling, kept or exceeded ("38 hộ,
+không vượt chỉ tiêu HĐND phường giao (40 hộ)"), never "bằng 95% chỉ tiêu".
 
 How each kind of indicator is written:
 
 - ``sum`` (a flow): "<name> <period> [ước] đạt <actual>/<target>, bằng X% <authority> và …",
-  then its own sentence "<name> tăng/giảm X% so với cùng kỳ năm <year - 1>." A flow where lower
-  is better (cases of encroachment) reads "<name> <period>: [ước] <actual>.";
+  then its own sentence "<name> tăng/giảm X% so với cùng kỳ <months>." A flow where lower
+  is better (cases of encroachment) reads "<name> <period>: [ước] <actual>[, không vượt
+  <authority> (<target>)].";
 - ``level`` (a count at a date): "<name> đến tháng M/YYYY [ước] là <actual>, bằng X%
   <authority> (<target>)", then the change over last year as its own sentence;
 - ``reported`` rates of one area: one sentence "A đạt x%; B đạt y%; …" as the seed writes them,
-  then "Cùng kỳ năm <year - 1>: A x%; B y%." when last year is known;
-- ``ratio`` rates: "<name> <period> [ước] đạt x%, bằng X% <authority> (y%), cùng kỳ năm
-  <year - 1> đạt z%."
+  then "So với cùng kỳ <months>: A tăng p điểm phần trăm (x%); …" when last year is known;
+- ``ratio`` rates: "<name> <period> [ước] đạt x%, bằng X% <authority> (y%), tăng p điểm phần
+  trăm so với cùng kỳ <months> (z%)."
 
 Rows without a figure for the period (or a parent's reported rate that cannot be computed from
 its children) are left out: the text states only what is known.
@@ -38,9 +43,9 @@ from itertools import groupby
 from django.utils.translation import gettext as _
 
 from indicators.core.numbers import format_number, format_percent
-from indicators.core.periods import Period
+from indicators.core.periods import ROMAN_QUARTERS, Period
 from indicators.models import Indicator
-from indicators.reporting.selectors import IndicatorRow
+from indicators.reporting.selectors import IndicatorRow, TargetResult
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,73 @@ def change_words(change: Decimal | None) -> str:
     return _("không đổi")
 
 
+def points_words(points: Decimal | None) -> str:
+    """A rate's change in percentage points: 25,5 → "tăng 25,5 điểm phần trăm", 0 → "không đổi"."""
+    if points is None:
+        return ""
+    if points > 0:
+        return _("tăng %(points)s điểm phần trăm") % {"points": format_number(points, places=2)}
+    if points < 0:
+        return _("giảm %(points)s điểm phần trăm") % {"points": format_number(-points, places=2)}
+    return _("không đổi")
+
+
+def format_points(points: Decimal | None) -> str:
+    """Points with their sign, as a table shows them: 25,5 → "+25,5", -3,25 → "−3,25"."""
+    if points is None:
+        return ""
+    text = format_number(abs(points), places=2)
+    if points > 0:
+        return f"+{text}"
+    return f"−{text}" if points < 0 else text
+
+
+def months_words(first: int, last: int, year: int) -> str:
+    """Months of one year, as a comparison names them: (1, 9, 2022) → "9 tháng năm 2022";
+    (1, 12) → "năm 2022"; (9, 9) → "tháng 9 năm 2022"; (7, 9) → "Quý III năm 2022";
+    (7, 8) → "tháng 7–8 năm 2022". Both ends inclusive."""
+    values = {"first": first, "last": last, "year": year}
+    if (first, last) == (1, 12):
+        return _("năm %(year)d") % values
+    if first == last:
+        return _("tháng %(first)d năm %(year)d") % values
+    if first == 1:
+        return _("%(last)d tháng năm %(year)d") % values
+    if first % 3 == 1 and last == first + 2:
+        quarter = ROMAN_QUARTERS[last // 3]
+        return _("Quý %(quarter)s năm %(year)d") % {**values, "quarter": quarter}
+    return _("tháng %(first)d–%(last)d năm %(year)d") % values
+
+
+def compared_words(row: IndicatorRow) -> str:
+    """The same period last year, with the months it covers: "cùng kỳ 9 tháng năm 2022"; the
+    whole period when last year has no figure."""
+    months = row.previous_months or (row.period.first_month, row.period.last_month)
+    return _("cùng kỳ %(months)s") % {"months": months_words(*months, row.period.year - 1)}
+
+
+def comparison_words(row: IndicatorRow) -> str:
+    """The row's comparison with last year as the page states it: "tăng 9,68% so với cùng kỳ
+    9 tháng năm 2022"; a rate in points; "" without both figures."""
+    if row.indicator.is_percentage:
+        change = points_words(row.change_points)
+    else:
+        change = change_words(row.change_percent)
+    if not change:
+        return ""
+    return _("%(change)s so với %(compared)s") % {"change": change, "compared": compared_words(row)}
+
+
+def ceiling_words(target: TargetResult) -> str:
+    """A ceiling's target kept or exceeded: "không vượt chỉ tiêu HĐND phường giao"; "" for a
+    target that is not a ceiling, or without an actual."""
+    if target.exceeded is None:
+        return ""
+    if target.exceeded:
+        return _("vượt %(phrase)s") % {"phrase": target.report_phrase}
+    return _("không vượt %(phrase)s") % {"phrase": target.report_phrase}
+
+
 def _name(row: IndicatorRow) -> str:
     return row.indicator.display_short_name
 
@@ -132,27 +204,34 @@ def _period_words(period: Period) -> str:
 
 
 def _change_sentence(row: IndicatorRow, period: Period) -> list[str]:
-    """The change, not the ratio: "<name> tăng 8,31% so với cùng kỳ năm 2022."
+    """The change, not the ratio: "<name> tăng 8,31% so với cùng kỳ 9 tháng năm 2022."
 
-    Left out when this year's figures stop at an earlier month than last year's (a year still
-    running against a complete one): the two would not cover the same months.
+    Last year's figure covers the same months as this year's (``row.previous_months``), so a
+    year still running is compared with the same months of a complete one.
     """
     change = row.change_percent
-    if change is None or row.current.last_month < row.previous.last_month:
+    if change is None:
         return []
-    values = {"name": _name(row), "percent": format_percent(abs(change)), "year": period.year - 1}
+    values = {
+        "name": _name(row),
+        "percent": format_percent(abs(change)),
+        "compared": compared_words(row),
+    }
     if change > 0:
-        return [_("%(name)s tăng %(percent)s so với cùng kỳ năm %(year)d.") % values]
+        return [_("%(name)s tăng %(percent)s so với %(compared)s.") % values]
     if change < 0:
-        return [_("%(name)s giảm %(percent)s so với cùng kỳ năm %(year)d.") % values]
-    return [_("%(name)s bằng cùng kỳ năm %(year)d.") % values]
+        return [_("%(name)s giảm %(percent)s so với %(compared)s.") % values]
+    return [_("%(name)s bằng %(compared)s.") % values]
 
 
 def _flow_sentences(row: IndicatorRow, period: Period) -> list[str]:
     indicator = row.indicator
     actual = with_unit(row.actual, indicator)
     values = {"name": _name(row), "period": _period_words(period), "actual": actual}
-    if indicator.direction == Indicator.Direction.DOWN and not row.targets:
+    if row.is_ceiling:
+        # A ceiling is kept or exceeded, not "reached": "… 9 tháng đầu năm: ước 32 vụ, không
+        # vượt chỉ tiêu HĐND phường giao (40 vụ)."
+        values["actual"] += _target_values(row)
         if row.is_estimate:
             sentence = _("%(name)s %(period)s: ước %(actual)s.") % values
         else:
@@ -191,8 +270,16 @@ def _flow_sentences(row: IndicatorRow, period: Period) -> list[str]:
 def _target_values(row: IndicatorRow) -> str:
     """ ", bằng 95% chỉ tiêu HĐND phường giao (40 hộ)" for each target, or "".
 
-    A target of zero has no percentage and is left out.
+    A ceiling's target reads ", không vượt chỉ tiêu HĐND phường giao (40 hộ)" (or "vượt"). A
+    target of zero has no percentage and is left out (a ceiling's is kept, or exceeded).
     """
+    if row.is_ceiling:
+        return "".join(
+            _(", %(words)s (%(target)s)")
+            % {"words": ceiling_words(target), "target": with_unit(target.value, row.indicator)}
+            for target in row.targets
+            if target.exceeded is not None
+        )
     return "".join(
         _(", bằng %(percent)s %(phrase)s (%(target)s)")
         % {
@@ -222,9 +309,9 @@ def _level_sentences(row: IndicatorRow, period: Period) -> list[str]:
 
 def _ratio_sentence(row: IndicatorRow, period: Period) -> str:
     previous = ""
-    if row.previous.actual is not None:
-        previous = _(", cùng kỳ năm %(year)d đạt %(previous)s") % {
-            "year": period.year - 1,
+    if row.change_points is not None:
+        previous = _(", %(comparison)s (%(previous)s)") % {
+            "comparison": comparison_words(row),
             "previous": format_percent(row.previous.actual),
         }
     return _("%(name)s %(period)s %(reached)s %(actual)s%(targets)s%(previous)s.") % {
@@ -245,14 +332,21 @@ def _reported_sentences(rows: list[IndicatorRow], period: Period) -> list[str]:
         for row in rows
     ]
     sentences = ["; ".join(parts) + "."]
-    known = [row for row in rows if row.previous.actual is not None]
-    if known:
-        earlier = "; ".join(
-            _("%(name)s %(previous)s")
-            % {"name": _name(row), "previous": format_percent(row.previous.actual)}
-            for row in known
+    known = [row for row in rows if row.change_points is not None]
+    # One sentence per run of rates compared over the same months (usually all of them).
+    for _months, run in groupby(known, key=lambda row: row.previous_months):
+        run = list(run)
+        changes = "; ".join(
+            _("%(name)s %(change)s (%(previous)s)")
+            % {
+                "name": _name(row),
+                "change": points_words(row.change_points),
+                "previous": format_percent(row.previous.actual),
+            }
+            for row in run
         )
         sentences.append(
-            _("Cùng kỳ năm %(year)d: %(values)s.") % {"year": period.year - 1, "values": earlier}
+            _("So với %(compared)s: %(changes)s.")
+            % {"compared": compared_words(run[0]), "changes": changes}
         )
     return sentences

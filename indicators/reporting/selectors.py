@@ -158,6 +158,10 @@ class TargetResult:
     value: Decimal  # the annual target, in the indicator's unit
     basis: str  # resolution or decision that set it; may be empty
     percent: Decimal | None  # actual ÷ annual target × 100, full precision
+    # A ceiling (lower is better): True when the actual is above the target, False when it
+    # stays at or below it (inclusive: 40 of at most 40 is kept); None for any other indicator
+    # or without an actual.
+    exceeded: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,30 @@ class IndicatorRow:
         return None if yoy is None else yoy - HUNDRED
 
     @property
+    def change_points(self) -> Decimal | None:
+        """A rate's change over the same period last year, in percentage points (this year's
+        rate − last year's, full precision: 64,1% against 38,6% → 25,5); None for flows and
+        levels, or when either rate is missing."""
+        if not self.indicator.is_percentage:
+            return None
+        if self.current.actual is None or self.previous.actual is None:
+            return None
+        return self.current.actual - self.previous.actual
+
+    @property
+    def previous_months(self) -> tuple[int, int] | None:
+        """The months of last year that ``previous`` covers, (first, last), both inclusive;
+        None when last year has no figure. See :func:`compared_months`."""
+        if not self.previous.has_data:
+            return None
+        return compared_months(self.period, self.current)
+
+    @property
+    def is_ceiling(self) -> bool:
+        """Lower is better: the targets are ceilings, kept or exceeded, not achieved."""
+        return self.indicator.direction == Indicator.Direction.DOWN
+
+    @property
     def status(self) -> Completion:
         """How the row stands against its first target; see :func:`completion_status`."""
         if not self.targets:
@@ -200,6 +228,17 @@ class IndicatorRow:
             target=self.targets[0].value,
             period=self.period,
         )
+
+
+def compared_months(period: Period, current: Aggregate) -> tuple[int, int]:
+    """The months, (first, last) both inclusive, that "the same period last year" covers.
+
+    Like for like: when this year's figures of the period stop at month N (a year page in
+    September), last year's figure is taken over the period's months up to N only, never over
+    months this year has not reached. Without any figure this year, the whole period.
+    """
+    last = current.last_month or period.last_month
+    return (period.first_month, min(last, period.last_month))
 
 
 def pro_rata(annual: Decimal, period: Period) -> Decimal:
@@ -259,70 +298,145 @@ def subtrees(units: Iterable[Unit]) -> dict[int, list[int]]:
     return {unit.id: unit_tree.subtree_ids(unit.id) for unit in units}
 
 
-def _grouped_totals(
-    *, unit_ids: Iterable[int], years: Iterable[int], months: range, indicator_ids=None
-) -> dict[tuple[int, int, int], UnitTotals]:
-    """Per (indicator, year, unit) totals over ``months``, in two queries."""
-    figures = Figure.objects.filter(
-        unit_id__in=list(unit_ids),
-        year__in=list(years),
-        month__gte=months.start,
-        month__lte=months.stop - 1,
-    )
-    if indicator_ids is not None:
-        figures = figures.filter(indicator_id__in=list(indicator_ids))
-    grouped = figures.values("indicator_id", "year", "unit_id").annotate(
-        total=Sum("value"),
-        numerator_total=Sum("numerator"),
-        denominator_total=Sum("denominator"),
-        last_month=Max("month"),
-        estimates=Count("id", filter=Q(status=Figure.Status.ESTIMATE)),
-    )
-    # Levels and reported percentages take the value of each unit's last month with data.
-    last_values: dict[tuple[int, int, int], tuple[int, Decimal | None, bool]] = {}
+PointValues = dict[tuple[int, int, int], list[tuple[int, Decimal | None, bool]]]
+
+
+def _point_values(*, unit_ids: Iterable[int], years: Iterable[int], months: range) -> PointValues:
+    """(indicator, year, unit) → [(month, value, is estimate)] in month order, for the kinds
+    that take the value of a unit's last month with data (levels, reported rates). One query."""
+    found: PointValues = defaultdict(list)
     point_kinds = [Indicator.Kind.LEVEL, Indicator.Kind.REPORTED]
-    for row in figures.filter(indicator__kind__in=point_kinds).values_list(
-        "indicator_id", "year", "unit_id", "month", "value", "status"
+    for indicator_id, year, unit_id, month, value, status in (
+        Figure.objects.filter(
+            unit_id__in=list(unit_ids),
+            year__in=list(years),
+            month__gte=months.start,
+            month__lte=months.stop - 1,
+            indicator__kind__in=point_kinds,
+        )
+        .order_by("month")
+        .values_list("indicator_id", "year", "unit_id", "month", "value", "status")
     ):
-        key, month = row[:3], row[3]
-        if key not in last_values or last_values[key][0] < month:
-            last_values[key] = (month, row[4], row[5] == Figure.Status.ESTIMATE)
+        found[(indicator_id, year, unit_id)].append(
+            (month, value, status == Figure.Status.ESTIMATE)
+        )
+    return found
+
+
+def _grouped_totals(
+    *,
+    unit_ids: Iterable[int],
+    year: int,
+    first_month: int,
+    cutoffs: Iterable[int],
+    points: PointValues,
+) -> dict[tuple[int, int, int], UnitTotals]:
+    """Per (indicator, unit, cutoff) totals of ``year`` from ``first_month`` to each cutoff
+    month (both inclusive), in one query whatever the number of cutoffs: last year's figure
+    of a row is taken up to the month this year's figures reach (:func:`compared_months`)."""
+    cutoffs = sorted(set(cutoffs))
+    if not cutoffs:
+        return {}
+    aggregates = {}
+    for cutoff in cutoffs:
+        upto = Q(month__lte=cutoff)
+        aggregates |= {
+            f"total_{cutoff}": Sum("value", filter=upto),
+            f"numerator_{cutoff}": Sum("numerator", filter=upto),
+            f"denominator_{cutoff}": Sum("denominator", filter=upto),
+            f"last_{cutoff}": Max("month", filter=upto),
+            f"estimates_{cutoff}": Count("id", filter=upto & Q(status=Figure.Status.ESTIMATE)),
+        }
+    grouped = (
+        Figure.objects.filter(
+            unit_id__in=list(unit_ids),
+            year=year,
+            month__gte=first_month,
+            month__lte=cutoffs[-1],
+        )
+        .order_by()
+        .values("indicator_id", "unit_id")
+        .annotate(**aggregates)
+    )
     result = {}
     for row in grouped:
-        key = (row["indicator_id"], row["year"], row["unit_id"])
-        _, last_value, last_is_estimate = last_values.get(key, (0, None, False))
-        result[key] = UnitTotals(
-            unit_id=row["unit_id"],
-            total=row["total"],
-            numerator=row["numerator_total"],
-            denominator=row["denominator_total"],
-            last_month=row["last_month"],
-            any_estimate=row["estimates"] > 0,
-            last_value=last_value,
-            last_is_estimate=last_is_estimate,
-        )
+        indicator_id, unit_id = row["indicator_id"], row["unit_id"]
+        unit_points = points.get((indicator_id, year, unit_id), [])
+        for cutoff in cutoffs:
+            if row[f"last_{cutoff}"] is None:
+                continue  # no figure up to this cutoff
+            last = next((p for p in reversed(unit_points) if p[0] <= cutoff), None)
+            result[(indicator_id, unit_id, cutoff)] = UnitTotals(
+                unit_id=unit_id,
+                total=row[f"total_{cutoff}"],
+                numerator=row[f"numerator_{cutoff}"],
+                denominator=row[f"denominator_{cutoff}"],
+                last_month=row[f"last_{cutoff}"],
+                any_estimate=row[f"estimates_{cutoff}"] > 0,
+                last_value=last[1] if last else None,
+                last_is_estimate=last[2] if last else False,
+            )
     return result
 
 
 def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorRow]]:
     """The period summary of each unit (with everything under it), keyed by unit id.
 
-    Rows cover every active indicator that has a target for the unit that year or a figure in
-    its subtree in the period of either year; they come in catalogue order. A fixed number of
-    queries, whatever the number of units, indicators or months.
+    Rows cover every active indicator, in catalogue order, whether or not it has a figure: an
+    indicator the unit (or a unit under it) enters and has not reported still has its row, with
+    no actual ("chưa có số liệu"). Every indicator may be entered at every level today; an
+    indicator's entry levels, once they exist, narrow this list here.
+
+    Last year's figure ("cùng kỳ") covers the same months as this year's
+    (:func:`compared_months`). A fixed number of queries, whatever the number of units,
+    indicators or months.
     """
     trees = subtrees(units)
     owner_of: dict[int, list[int]] = defaultdict(list)  # unit id → the requested units above it
     for root_id, members in trees.items():
         for member_id in members:
             owner_of[member_id].append(root_id)
-    years = (period.year, period.year - 1)
-    totals = _grouped_totals(unit_ids=owner_of.keys(), years=years, months=period.months)
+    points = _point_values(
+        unit_ids=owner_of, years=[period.year, period.year - 1], months=period.months
+    )
+    indicators = list(Indicator.objects.filter(is_active=True).select_related("area"))
 
-    per_root: dict[tuple[int, int, int], list[UnitTotals]] = defaultdict(list)
-    for (indicator_id, year, unit_id), unit_total in totals.items():
-        for root_id in owner_of[unit_id]:
-            per_root[(root_id, indicator_id, year)].append(unit_total)
+    def per_root(totals, cutoff_of) -> dict[tuple[int, int], list[UnitTotals]]:
+        """(root, indicator) → the units' totals up to that row's cutoff month."""
+        found: dict[tuple[int, int], list[UnitTotals]] = defaultdict(list)
+        for (indicator_id, unit_id, cutoff), unit_total in totals.items():
+            for root_id in owner_of[unit_id]:
+                if cutoff_of(root_id, indicator_id) == cutoff:
+                    found[(root_id, indicator_id)].append(unit_total)
+        return found
+
+    this_year = per_root(
+        _grouped_totals(
+            unit_ids=owner_of,
+            year=period.year,
+            first_month=period.first_month,
+            cutoffs=[period.last_month],
+            points=points,
+        ),
+        lambda _root, _indicator: period.last_month,
+    )
+    current: dict[tuple[int, int], Aggregate] = {}
+    compared: dict[tuple[int, int], int] = {}  # (root, indicator) → last year's last month
+    for unit in units:
+        for indicator in indicators:
+            key = (unit.id, indicator.id)
+            current[key] = combine(indicator.kind, this_year.get(key, []), own_unit_id=unit.id)
+            compared[key] = compared_months(period, current[key])[1]
+    last_year = per_root(
+        _grouped_totals(
+            unit_ids=owner_of,
+            year=period.year - 1,
+            first_month=period.first_month,
+            cutoffs=compared.values(),
+            points=points,
+        ),
+        lambda root, indicator: compared.get((root, indicator)),
+    )
 
     targets: dict[tuple[int, int], list[Target]] = defaultdict(list)
     for target in Target.objects.filter(unit__in=units, year=period.year).select_related(
@@ -330,27 +444,23 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
     ):
         targets[(target.unit_id, target.indicator_id)].append(target)
 
-    indicators = list(Indicator.objects.filter(is_active=True).select_related("area"))
     result: dict[int, list[IndicatorRow]] = {}
     for unit in units:
         rows = []
         for indicator in indicators:
+            key = (unit.id, indicator.id)
             unit_targets = sorted(
-                targets.get((unit.id, indicator.id), []),
-                key=lambda t: (t.authority.order, t.authority.code),
+                targets.get(key, []), key=lambda t: (t.authority.order, t.authority.code)
             )
-            this_year = per_root.get((unit.id, indicator.id, period.year), [])
-            last_year = per_root.get((unit.id, indicator.id, period.year - 1), [])
-            if not (unit_targets or this_year or last_year):
-                continue
-            current = combine(indicator.kind, this_year, own_unit_id=unit.id)
             rows.append(
                 IndicatorRow(
                     indicator=indicator,
                     period=period,
-                    current=current,
-                    previous=combine(indicator.kind, last_year, own_unit_id=unit.id),
-                    targets=[_target_result(t, current.actual) for t in unit_targets],
+                    current=current[key],
+                    previous=combine(indicator.kind, last_year.get(key, []), own_unit_id=unit.id),
+                    targets=[
+                        _target_result(t, indicator, current[key].actual) for t in unit_targets
+                    ],
                 )
             )
         result[unit.id] = rows
@@ -362,7 +472,19 @@ def period_summary(*, unit: Unit, period: Period) -> list[IndicatorRow]:
     return summaries(units=[unit], period=period)[unit.id]
 
 
-def _target_result(target: Target, actual: Decimal | None) -> TargetResult:
+def has_figures(rows: Iterable[IndicatorRow]) -> bool:
+    """Whether a summary has anything to show: a figure this year or last, or a target. A
+    period without any says so once instead of a table of rows without data."""
+    return any(
+        row.current.has_data or row.current.not_aggregable or row.previous.has_data or row.targets
+        for row in rows
+    )
+
+
+def _target_result(target: Target, indicator: Indicator, actual: Decimal | None) -> TargetResult:
+    exceeded = None
+    if indicator.direction == Indicator.Direction.DOWN and actual is not None:
+        exceeded = actual > target.value
     return TargetResult(
         authority_code=target.authority.code,
         authority_name=target.authority.display_name,
@@ -370,6 +492,7 @@ def _target_result(target: Target, actual: Decimal | None) -> TargetResult:
         value=target.value,
         basis=target.basis,
         percent=percent_of(actual, target.value),
+        exceeded=exceeded,
     )
 
 

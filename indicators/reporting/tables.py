@@ -17,6 +17,7 @@ from indicators.core.numbers import format_number, format_percent, format_value
 from indicators.core.periods import Period
 from indicators.models import Indicator, Unit
 from indicators.reporting.columns import Column, authorities_of, summary_columns
+from indicators.reporting.report_text import format_points
 from indicators.reporting.selectors import Completion, IndicatorRow, percent_of
 
 TABLE_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
@@ -33,6 +34,14 @@ def status_legend() -> list[tuple[Completion, str]]:
     return [(key, str(label)) for key, label in STATUS_LABELS.items()]
 
 
+TEXT_SUFFIX = "__text"  # a record's key for a column's words: "actual__text"
+
+
+def _words_instead(record, bound_column) -> str:
+    """The shared column's words for this cell ("Chưa có số liệu", "Không vượt chỉ tiêu")."""
+    return record.get(f"{bound_column.name}{TEXT_SUFFIX}", "") if bound_column else ""
+
+
 class AmountColumn(tables.Column):
     """A figure in the row's indicator unit: amounts in full, percentages to two decimals."""
 
@@ -40,7 +49,10 @@ class AmountColumn(tables.Column):
         kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
         super().__init__(*args, **kwargs)
 
-    def render(self, value, record):
+    def render(self, value, record, bound_column=None):
+        words = _words_instead(record, bound_column)
+        if words:
+            return format_html('<span class="note">{}</span>', words)
         return format_value(value, is_percentage=record["indicator_obj"].is_percentage)
 
 
@@ -49,8 +61,22 @@ class PercentColumn(tables.Column):
         kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
         super().__init__(*args, **kwargs)
 
-    def render(self, value):
+    def render(self, value, record=None, bound_column=None):
+        words = _words_instead(record or {}, bound_column)
+        if words:
+            return format_html('<span class="note">{}</span>', words)
         return format_percent(value)
+
+
+class PointsColumn(tables.Column):
+    """A rate's change over last year in percentage points, signed: "+25,5", "−3,25"."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return format_points(value)
 
 
 class IndicatorColumn(tables.Column):
@@ -81,10 +107,13 @@ class IndicatorColumn(tables.Column):
 def _table_column(column: Column) -> tables.Column:
     if column.key == "indicator":
         return IndicatorColumn(verbose_name=column.header)
+    # empty_values=(): an empty cell may still have words to show ("Chưa có số liệu").
     if column.format == "amount":
-        return AmountColumn(verbose_name=column.header)
+        return AmountColumn(verbose_name=column.header, empty_values=() if column.text else None)
     if column.format == "percent":
-        return PercentColumn(verbose_name=column.header)
+        return PercentColumn(verbose_name=column.header, empty_values=() if column.text else None)
+    if column.format == "points":
+        return PointsColumn(verbose_name=column.header)
     return tables.Column(verbose_name=column.header)
 
 
@@ -106,6 +135,9 @@ def summary_table(
     data = []
     for row in rows:
         record = {column.key: column.value(row) for column in columns}
+        record.update(
+            {f"{column.key}{TEXT_SUFFIX}": column.text(row) for column in columns if column.text}
+        )
         record.update(
             indicator_obj=row.indicator,
             status=row.status,

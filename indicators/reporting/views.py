@@ -123,6 +123,7 @@ def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpR
     ctx = {
         **navigation,
         "rows": rows,
+        "has_figures": selectors.has_figures(rows),
         "highlights": [row for row in rows if row.indicator.is_main and row.actual is not None],
         "areas": _area_sections(request, rows, unit=unit, period=period),
         "completion_chart": _completion_chart(rows, period),
@@ -166,7 +167,7 @@ def indicator_detail(
         **_navigation(request.user, unit, period, indicator),
         "indicator": indicator,
         "row": row,
-        "charts": _indicator_charts(indicator, row, this_year, last_year, period.year),
+        "charts": _indicator_charts(indicator, row, this_year, last_year, period),
         "month_table": month_table(
             indicator=indicator, this_year=this_year, last_year=last_year, year=period.year
         ),
@@ -280,7 +281,7 @@ def _area_charts(rows: list[IndicatorRow], series: dict, *, period: Period) -> l
             continue
         this_year = series[(row.indicator.id, period.year)]
         last_year = series[(row.indicator.id, period.year - 1)]
-        found += _flow_charts(row.indicator, row, this_year, last_year, period.year)
+        found += _flow_charts(row.indicator, row, this_year, last_year, period)
     rates = [r for r in rows if r.indicator.is_percentage and r.actual is not None]
     if len(rates) > 1:  # a single rate reads better in its table row than as one bar
         found.append(
@@ -293,27 +294,37 @@ def _area_charts(rows: list[IndicatorRow], series: dict, *, period: Period) -> l
     return found
 
 
-def _flow_charts(indicator, row, this_year, last_year, year: int) -> list[dict]:
+def _flow_charts(indicator, row, this_year, last_year, period: Period) -> list[dict]:
     name = indicator.display_short_name
+    year, until = period.year, period.last_month  # a period's charts stop at its last month
     return [
         {
             "id": f"chart-cumulative-{indicator.code}",
             "title": _("%(name)s: lũy kế so với chỉ tiêu năm") % {"name": name},
             "figure": charts.cumulative_chart(
-                indicator=indicator, points=this_year, targets=row.targets if row else [], year=year
+                indicator=indicator,
+                points=this_year,
+                targets=row.targets if row else [],
+                year=year,
+                until=until,
             ),
         },
         {
             "id": f"chart-monthly-{indicator.code}",
             "title": _("%(name)s: từng tháng, năm nay và năm trước") % {"name": name},
             "figure": charts.monthly_bars_chart(
-                indicator=indicator, this_year=this_year, last_year=last_year, year=year
+                indicator=indicator,
+                this_year=this_year,
+                last_year=last_year,
+                year=year,
+                until=until,
             ),
         },
     ]
 
 
-def _indicator_charts(indicator, row, this_year, last_year, year: int) -> list[dict]:
+def _indicator_charts(indicator, row, this_year, last_year, period: Period) -> list[dict]:
+    year, until = period.year, period.last_month
     if indicator.is_percentage:
         return [
             {
@@ -325,17 +336,22 @@ def _indicator_charts(indicator, row, this_year, last_year, year: int) -> list[d
                     last_year=last_year,
                     targets=row.targets if row else [],
                     year=year,
+                    until=until,
                 ),
             }
         ]
     if indicator.kind == Indicator.Kind.SUM:
-        return _flow_charts(indicator, row, this_year, last_year, year)
+        return _flow_charts(indicator, row, this_year, last_year, period)
     return [
         {
             "id": f"chart-monthly-{indicator.code}",
             "title": _("Số liệu từng tháng, năm nay và năm trước"),
             "figure": charts.monthly_bars_chart(
-                indicator=indicator, this_year=this_year, last_year=last_year, year=year
+                indicator=indicator,
+                this_year=this_year,
+                last_year=last_year,
+                year=year,
+                until=until,
             ),
         }
     ]

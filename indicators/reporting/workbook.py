@@ -40,12 +40,13 @@ from indicators.reporting.report_details import (
     decree_date,
     report_details,
 )
-from indicators.reporting.selectors import IndicatorRow
+from indicators.reporting.selectors import IndicatorRow, has_figures
 
 AMOUNT_FORMAT = "#,##0"  # grouped thousands; Excel shows the reader's own separators
 FRACTION_FORMAT = "#,##0.0###"  # an amount with decimals (1.536,246 tỷ đồng)
 PERCENT_FORMAT = '#,##0.00"%"'  # the cell holds 86.7019…, shown as 86,70%
 RATE_FORMAT = "#,##0.00"  # a rate in a column whose unit says % already (actual, target)
+POINTS_FORMAT = "+#,##0.00;-#,##0.00;0"  # a rate's change in percentage points, signed
 FONT_NAME = "Times New Roman"  # the typeface of Vietnamese administrative documents
 
 THIN = Side(style="thin", color="808080")
@@ -186,6 +187,8 @@ def _number_cell(cell, value: Decimal | None, fmt: str, *, is_rate: bool = False
     value = strip_zeros(Decimal(value))
     if fmt == "percent":
         cell.value, cell.number_format = value, PERCENT_FORMAT
+    elif fmt == "points":
+        cell.value, cell.number_format = value, POINTS_FORMAT
     elif is_rate:
         cell.value, cell.number_format = value, RATE_FORMAT
     elif value == value.to_integral_value():
@@ -261,9 +264,10 @@ def write_summary_sheet(sheet: Worksheet, *, export: PeriodExport, unit, rows) -
             if target.basis:
                 bases.setdefault((target.authority_name, target.basis), len(bases) + 1)
     current = header + 1
-    if not rows:
+    if not has_figures(rows):
         _merged(sheet, current, 1, width, _("Chưa có số liệu cho kỳ này."), _font(italic=True))
         current += 1
+        rows = []
     for number, (_area, area_rows) in enumerate(groupby(rows, key=lambda r: r.indicator.area_id)):
         area_rows = list(area_rows)
         _area_row(sheet, current, width, number, area_rows[0].indicator.area.display_name)
@@ -307,7 +311,11 @@ def _write_row(sheet: Worksheet, row_number: int, columns: list[Column], row: In
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=row_number, column=index)
         value = column.value(row)
-        if column.format == "text":
+        words = column.text(row) if column.text else ""
+        if words:  # "Chưa có số liệu", "Không vượt chỉ tiêu": a text cell, as on the page
+            _text_cell(cell, words)
+            cell.alignment = Alignment(horizontal="right", vertical="center", wrap_text=True)
+        elif column.format == "text":
             _text_cell(cell, str(value or ""), indent=1 if index == 1 else 0)
             if index == 2:
                 cell.alignment = Alignment(horizontal="center", vertical="center")
@@ -327,7 +335,10 @@ def _footnotes(sheet, row: int, width: int, rows: list[IndicatorRow], bases) -> 
     lines.append(
         _(
             "% thực hiện = thực hiện ÷ chỉ tiêu năm × 100. So với cùng kỳ = kỳ này ÷ cùng kỳ "
-            "năm trước × 100. Tỷ lệ tổng hợp tính từ tổng tử số và tổng mẫu số."
+            "năm trước × 100. Tỷ lệ tổng hợp tính từ tổng tử số và tổng mẫu số. Cùng kỳ "
+            "năm trước tính trên cùng các tháng đã có số liệu năm nay (cột Kỳ so sánh); tỷ lệ "
+            "so với cùng kỳ tính bằng điểm phần trăm (tỷ lệ kỳ này − tỷ lệ cùng kỳ). Chỉ tiêu "
+            "càng thấp càng tốt là mức trần: không vượt hoặc vượt chỉ tiêu."
         )
     )
     for (authority, basis), number in bases.items():
@@ -424,12 +435,18 @@ def _unit_row(sheet, row_number, columns, label, row: IndicatorRow | None, *, bo
     _text_cell(sheet.cell(row=row_number, column=2), "")
     for index, column in enumerate(columns[2:], start=3):
         cell = sheet.cell(row=row_number, column=index)
-        _number_cell(
-            cell,
-            column.value(row) if row else None,
-            column.format,
-            is_rate=row is not None and row.indicator.is_percentage,
-        )
+        words = column.text(row) if row is not None and column.text else ""
+        if words:
+            _text_cell(cell, words)
+        elif column.format == "text":
+            _text_cell(cell, str(column.value(row) or "") if row else "")
+        else:
+            _number_cell(
+                cell,
+                column.value(row) if row else None,
+                column.format,
+                is_rate=row is not None and row.indicator.is_percentage,
+            )
         if bold:
             cell.font = _font(bold=True)
     notes = []

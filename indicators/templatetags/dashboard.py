@@ -8,7 +8,14 @@ from django import template
 from django.utils.translation import get_language_info
 
 from indicators.core.numbers import format_number, format_percent
-from indicators.reporting.report_text import change_words, with_unit
+from indicators.reporting.report_text import (
+    ceiling_words,
+    change_words,
+    compared_words,
+    comparison_words,
+    with_unit,
+)
+from indicators.reporting.selectors import HUNDRED, pro_rata
 from indicators.reporting.tables import STATUS_LABELS
 
 register = template.Library()
@@ -35,6 +42,30 @@ def percent(value):
 def change(value):
     """A change over last year in words: "tăng 9,68%", "giảm 25%"."""
     return change_words(value)
+
+
+@register.filter
+def comparison(row):
+    """A row against last year: "tăng 9,68% so với cùng kỳ 9 tháng năm 2022", a rate in points."""
+    return comparison_words(row)
+
+
+@register.filter
+def compared(row):
+    """The months last year's figure covers: "cùng kỳ 9 tháng năm 2022"."""
+    return compared_words(row)
+
+
+@register.filter
+def ceiling(target):
+    """A ceiling kept or exceeded: "không vượt chỉ tiêu HĐND phường giao"; "" otherwise."""
+    return ceiling_words(target)
+
+
+@register.filter
+def expected_share(period):
+    """Where an annual flow should stand at the period's end, in percent: 9 months → "75%"."""
+    return format_percent(pro_rata(HUNDRED, period))
 
 
 @register.filter
