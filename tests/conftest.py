@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.test import SimpleTestCase
 from django.utils import translation
 
 from indicators import tree as unit_tree
@@ -44,6 +45,7 @@ class DemoDatabase:
         self.blocker = None  # pytest-django's django_db_blocker, once the test database exists
         self.wanted = False  # the test being set up asks for the demo in a savepoint
         self.loads = 0
+        self.tests = 0  # tests that read it
         self._outer: transaction.Atomic | None = None
 
     @property
@@ -77,8 +79,13 @@ DEMO = DemoDatabase()
 
 def _uses_database(item) -> bool:
     database_fixtures = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
-    return bool(item.get_closest_marker("django_db")) or bool(
-        database_fixtures & set(item.fixturenames)
+    django_test_case = isinstance(getattr(item, "cls", None), type) and issubclass(
+        item.cls, SimpleTestCase
+    )
+    return (
+        django_test_case
+        or bool(item.get_closest_marker("django_db"))
+        or bool(database_fixtures & set(item.fixturenames))
     )
 
 
@@ -99,6 +106,7 @@ def pytest_runtest_setup(item):
     if _uses_database(item) and (transactional or not uses_demo):
         DEMO.drop()
     DEMO.wanted = uses_demo and not transactional
+    DEMO.tests += uses_demo
     if DEMO.wanted and not DEMO.loaded and DEMO.blocker is not None:
         DEMO.load()
 
@@ -185,4 +193,6 @@ def grant(db):
 
 def pytest_terminal_summary(terminalreporter):
     if DEMO.loads:
-        terminalreporter.write_line(f"demo loaded {DEMO.loads} time(s), shared through savepoints")
+        terminalreporter.write_line(
+            f"demo loaded {DEMO.loads} time(s) for {DEMO.tests} tests that read it"
+        )
