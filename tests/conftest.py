@@ -7,11 +7,21 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import SimpleTestCase
+from django.test.utils import override_settings
 from django.utils import translation
 
 from indicators import tree as unit_tree
 from indicators.demo import load_catalogue, load_demo
 from indicators.models import Area, Authority, Indicator, Unit
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """A login made in a test need not resist cracking: PBKDF2's million rounds cost about a
+    second per user created on this machine, MD5 nothing. Production keeps Django's hashers
+    (tests/test_production.py runs gunicorn with the real settings)."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
