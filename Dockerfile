@@ -14,10 +14,14 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
+# The exact versions of requirements.lock first, in their own layer: a change to the code
+# alone does not reinstall them.
+COPY requirements.lock ./
+RUN pip install -r requirements.lock
 COPY . .
-# Installs the dependencies; the app itself runs from /app (the working directory comes first
-# on the import path), where templates/, static/ and locale/ sit beside the code.
-RUN pip install .
+# The app itself, without resolving anything again; it runs from /app (the working directory
+# comes first on the import path), where templates/, static/ and locale/ sit beside the code.
+RUN pip install --no-deps -e .
 
 RUN if find . -name '*.po' -print -quit | grep -q .; then python manage.py compilemessages; fi
 

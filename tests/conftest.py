@@ -5,11 +5,23 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import SimpleTestCase
+from django.test.utils import override_settings
 from django.utils import translation
 
 from indicators import tree as unit_tree
 from indicators.demo import load_catalogue, load_demo
 from indicators.models import Area, Authority, Indicator, Unit
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """A login made in a test need not resist cracking: PBKDF2's million rounds cost about a
+    second per user created on this machine, MD5 nothing. Production keeps Django's hashers
+    (tests/test_production.py runs gunicorn with the real settings)."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -28,10 +40,102 @@ def fresh_unit_tree():
     unit_tree.forget()
 
 
+class DemoDatabase:
+    """The demo loaded once and kept in an open transaction that the tests run inside.
+
+    Like Django's ``TestCase.setUpClass`` + ``setUpTestData``: the outer ``atomic`` holds the
+    demo, each test's own ``TestCase`` atomic is a savepoint inside it and rolls back what the
+    test wrote. A test that needs a database without the demo, or real transactions
+    (``transactional_db``, ``live_server``, ``django_db(transaction=True)``: the live server's
+    thread and a second connection cannot see uncommitted rows), gets the outer block rolled
+    back first; the next test that asks for the demo loads it again.
+    """
+
+    def __init__(self) -> None:
+        self.blocker = None  # pytest-django's django_db_blocker, once the test database exists
+        self.wanted = False  # the test being set up asks for the demo in a savepoint
+        self.loads = 0
+        self.tests = 0  # tests that read it
+        self._outer: transaction.Atomic | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._outer is not None
+
+    def load(self) -> None:
+        with self.blocker.unblock():
+            self._outer = transaction.atomic()
+            self._outer.__enter__()
+            try:
+                load_demo()
+            except BaseException:
+                self.drop()
+                raise
+        unit_tree.forget()
+        self.loads += 1
+
+    def drop(self) -> None:
+        if self._outer is None:
+            return
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            self._outer.__exit__(None, None, None)
+        self._outer = None
+        unit_tree.forget()
+
+
+DEMO = DemoDatabase()
+
+
+def _uses_database(item) -> bool:
+    database_fixtures = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+    django_test_case = isinstance(getattr(item, "cls", None), type) and issubclass(
+        item.cls, SimpleTestCase
+    )
+    return (
+        django_test_case
+        or bool(item.get_closest_marker("django_db"))
+        or bool(database_fixtures & set(item.fixturenames))
+    )
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return bool(
+        {"transactional_db", "live_server", "django_db_reset_sequences"} & set(item.fixturenames)
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before any fixture of the test: keep, drop or reload the shared demo."""
+    uses_demo = "demo" in item.fixturenames
+    transactional = _is_transactional(item)
+    if _uses_database(item) and (transactional or not uses_demo):
+        DEMO.drop()
+    DEMO.wanted = uses_demo and not transactional
+    DEMO.tests += uses_demo
+    if DEMO.wanted and not DEMO.loaded and DEMO.blocker is not None:
+        DEMO.load()
+
+
+@pytest.fixture(scope="session")
+def demo_database(django_db_setup, django_db_blocker):
+    DEMO.blocker = django_db_blocker
+    if DEMO.wanted:
+        DEMO.load()
+    yield DEMO
+    DEMO.drop()
+
+
 @pytest.fixture
-def demo(db):
+def demo(demo_database, db):
     """The whole demo: Quảng Ngãi → Chánh Lộ → 8 groups, catalogue, 2022–2023 figures."""
-    load_demo()
+    if not demo_database.loaded:
+        # A transactional test: its own copy, committed and flushed after it.
+        load_demo()
     return Unit.objects.get(code="chanh-lo")
 
 
@@ -95,3 +199,10 @@ def grant(db):
         return user
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter):
+    if DEMO.loads:
+        terminalreporter.write_line(
+            f"demo loaded {DEMO.loads} time(s) for {DEMO.tests} tests that read it"
+        )

@@ -92,7 +92,8 @@ def test_part_one_opens_with_the_seeds_first_sentence_word_for_word(report):
     assert lines.index("I. KẾT QUẢ ĐẠT ĐƯỢC") < lines.index("1. Thu ngân sách nhà nước")
     revenue = after(lines, "1. Thu ngân sách nhà nước")
     assert revenue == (
-        SEED_BUDGET_SENTENCE + " Tổng thu ngân sách nhà nước tăng 9,68% so với cùng kỳ 9 tháng năm 2022."
+        SEED_BUDGET_SENTENCE
+        + " Tổng thu ngân sách nhà nước tăng 9,68% so với cùng kỳ 9 tháng năm 2022."
     )
 
 
