@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from indicators import access, approval
+from indicators import tree as unit_tree
 from indicators.core.periods import InvalidPeriod, parse_period
 from indicators.entry import services
 from indicators.entry import views as entry_views
@@ -577,7 +578,12 @@ class MonthApprovalAdmin(GrantScopedAdmin):
         return urls + super().get_urls()
 
     def _move_selected(self, request, queryset, move, action: str):
-        for row in queryset.select_related("unit"):
+        # Deepest units first: a ward selected with its groups finds them already moved. A
+        # unit whose sub-units have not submitted is refused here (the message names them);
+        # the month grid's button asks for the confirmation.
+        units = unit_tree.current()
+        rows = sorted(queryset.select_related("unit"), key=lambda r: -units.depth(r.unit_id))
+        for row in rows:
             try:
                 move(unit=row.unit, year=row.year, month=row.month, user=request.user)
             except ValidationError as error:

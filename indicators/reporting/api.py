@@ -17,6 +17,7 @@ from indicators.approval import approval_state
 from indicators.core.numbers import strip_zeros
 from indicators.core.periods import InvalidPeriod, Period, parse_period
 from indicators.models import Indicator, Unit
+from indicators.reporting.completeness import MonthCompleteness, completeness
 from indicators.reporting.selectors import IndicatorRow, period_summary
 
 
@@ -66,6 +67,23 @@ def summary_json(*, unit: Unit, period: Period) -> dict:
         "months": [period.first_month, period.last_month],
         "approval": approval_state(unit, period),  # approved, submitted or provisional
         "indicators": [row_json(row) for row in period_summary(unit=unit, period=period)],
+        "completeness": [
+            completeness_json(month)
+            for month in completeness(unit=unit, year=period.year, months=period.months)
+        ],
+    }
+
+
+def completeness_json(month: MonthCompleteness) -> dict:
+    """One month over the unit and every unit under it expected to report (counts of units;
+    ``missing`` are the codes of the expected units not submitted, in the tree's order)."""
+    return {
+        "month": month.month,
+        "expected": month.expected,
+        "entered": month.entered,
+        "submitted": month.submitted,
+        "approved": month.approved,
+        "missing": [unit.code for unit in month.missing],
     }
 
 
