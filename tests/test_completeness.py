@@ -173,3 +173,20 @@ def test_reading_the_reporting_status_takes_as_many_queries_for_many_units(repor
             code=f"more-{number}", name=f"Tổ {number}", level="group", parent=reporting["ward-b"]
         )
     assert queries() == few
+
+
+def test_a_summary_row_says_how_many_of_its_units_it_is_built_from(reporting):
+    from indicators.core.periods import parse_period
+    from indicators.reporting.selectors import period_summary
+
+    rows = {
+        r.indicator.code: r
+        for r in period_summary(unit=reporting["city"], period=parse_period("q3", 2023))
+    }
+    # Households are entered by the two groups; only group-a1 has a figure (ward-b's
+    # August figure is at a level that does not enter it and is not counted).
+    households = rows["households"]
+    assert (households.units_reported, households.units_expected) == (1, 2)
+    assert households.is_partial
+    revenue = rows["revenue"]  # both wards entered September
+    assert (revenue.units_reported, revenue.units_expected, revenue.is_partial) == (2, 2, False)

@@ -71,6 +71,8 @@ def test_every_period_page_links_to_the_reporting_page_and_says_how_complete(
     row = page.split('id="completeness-9"')[1].split("</tr>")[0]
     cells = [part.split("</td>")[0].strip() for part in row.split("<td")[1:]]
     assert [c.split(">", 1)[1] for c in cells] == ["4", "3", "3", "1", "Phường B"]
+    households = page.split('href="/units/city/2023/m9/indicators/households/"')[1]
+    assert "1/2 đơn vị" in households.split("</td>")[0]  # one of the two groups entered it
 
 
 # --- The API ------------------------------------------------------------------------------
@@ -204,3 +206,18 @@ def test_reopening_clears_the_submission_time(ward_month, tree):
     )
     assert (reopened.status, reopened.submitted_at) == ("open", None)
     assert Indicator.objects.count() == 1 and Unit.objects.count() == 5 and Decimal(1)
+
+
+def test_the_demo_reporting_page_shows_its_four_late_months(demo, staff_client):
+    page = staff_client.get("/units/chanh-lo/2023/reporting/").content.decode()
+    assert page.count("trễ hạn") == 4  # groups 3 (February), 7 (May), 5 (August), the ward (July)
+
+    def rates(row_id: str) -> list[str]:
+        row = page.split(f'id="{row_id}"')[1].split("</tr>")[0]
+        return [cell.split(">", 1)[1].split("<br>")[0] for cell in row.split("<td")[1:]]
+
+    late = "88,89%"  # 8 of 9 on time
+    assert rates("reporting-rate") == ["100%"] * 9 + ["0%"] * 3
+    assert rates("on-time-rate") == [
+        "100%", late, "100%", "100%", late, "100%", late, late, "100%", "0%", "0%", "0%"
+    ]  # fmt: skip

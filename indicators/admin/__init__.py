@@ -220,7 +220,7 @@ AUTOCOMPLETE_ACTION = {
 class UnitAdminForm(forms.ModelForm):
     class Meta:
         model = Unit
-        fields = ["code", "name", "name_en", "level", "parent", "order"]
+        fields = ["code", "name", "name_en", "level", "parent", "order", "reporting_deadline_day"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -246,7 +246,7 @@ class UnitAdminForm(forms.ModelForm):
 class UnitAdmin(GrantScopedAdmin):
     form = UnitAdminForm
     write_action = "manage"
-    list_display = ["name", "code", "level", "parent", "order"]
+    list_display = ["name", "code", "level", "parent", "order", "reporting_deadline_day"]
     list_filter = ["level"]
     search_fields = ["name", "code"]
     autocomplete_fields = ["parent"]

@@ -622,7 +622,8 @@ def target_adjustments(*, unit: Unit, year: int) -> list[TargetAdjustment]:
 
 # --- Units --------------------------------------------------------------------------------
 
-UNIT_FIELDS = ("code", "name", "name_en", "level", "parent_id", "order")
+UNIT_FIELDS = ("code", "name", "name_en", "level", "parent_id", "order", "reporting_deadline_day")
+UNIT_OPTIONAL = {"reporting_deadline_day"}  # kept as stored when a caller does not give it
 
 
 def unit_refusal(*, unit: Unit | None, parent_id: int | None, user) -> dict[str, str]:
@@ -703,7 +704,7 @@ def save_unit(*, unit_id: int | None, data: dict, user, source: str = "admin") -
     Needs ``manage`` on the unit, and the checks of :func:`unit_refusal` when its parent is
     set or changed; raises ``ValidationError`` (keyed by field) or ``PermissionDenied``.
     """
-    data = {name: data[name] for name in UNIT_FIELDS}
+    data = {name: data[name] for name in UNIT_FIELDS if name in data or name not in UNIT_OPTIONAL}
     stored = Unit.objects.get(pk=unit_id) if unit_id else None
     involved = {data["parent_id"]} - {None}
     if stored is not None:

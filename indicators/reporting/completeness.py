@@ -1,8 +1,9 @@
 """Who has reported: expected units, each unit's month state, deadlines, reporting rates.
 
 A unit's month is **expected** when the unit's level enters at least one active indicator
-(``Indicator.is_entered_at``); a city above wards that enter everything expects nothing of
-itself. An expected unit's month is, from the furthest state it has reached:
+(``approval.expected_units``, which the submit and approve services ask too); a city above
+wards that enter everything expects nothing of itself. An expected unit's month is, from the
+furthest state it has reached:
 
 - ``approved`` or ``submitted``: the unit's own ``MonthApproval`` row (an approval of the unit
   above locks the month's figures but is not this unit's report, so it does not count here);

@@ -20,7 +20,7 @@ children's.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -169,6 +169,15 @@ class IndicatorRow:
     current: Aggregate
     previous: Aggregate  # the same period one year earlier ("cùng kỳ")
     targets: list[TargetResult] = field(default_factory=list)
+    # Units of the subtree whose level enters the indicator, and how many of them have a
+    # figure in the period: a parent's figure built from 7 of its 8 groups says "7/8 đơn vị".
+    units_expected: int = 0
+    units_reported: int = 0
+
+    @property
+    def is_partial(self) -> bool:
+        """Built from only some of the several units that enter it (or from none of them)."""
+        return self.units_expected > 1 and self.units_reported < self.units_expected
 
     @property
     def actual(self) -> Decimal | None:
@@ -331,8 +340,10 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
         targets[(target.unit_id, target.indicator_id)].append(target)
 
     indicators = list(Indicator.objects.filter(is_active=True).select_related("area"))
+    unit_tree = tree.current()
     result: dict[int, list[IndicatorRow]] = {}
     for unit in units:
+        levels = Counter(unit_tree.get(member).level for member in trees[unit.id])
         rows = []
         for indicator in indicators:
             unit_targets = sorted(
@@ -351,6 +362,14 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
                     current=current,
                     previous=combine(indicator.kind, last_year, own_unit_id=unit.id),
                     targets=[_target_result(t, current.actual) for t in unit_targets],
+                    units_expected=sum(
+                        count for level, count in levels.items() if indicator.is_entered_at(level)
+                    ),
+                    units_reported=sum(
+                        1
+                        for t in this_year
+                        if t.last_month and indicator.is_entered_at(unit_tree.get(t.unit_id).level)
+                    ),
                 )
             )
         result[unit.id] = rows
