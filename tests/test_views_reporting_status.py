@@ -221,3 +221,9 @@ def test_the_demo_reporting_page_shows_its_four_late_months(demo, staff_client):
     assert rates("on-time-rate") == [
         "100%", late, "100%", "100%", late, "100%", late, late, "100%", "0%", "0%", "0%"
     ]  # fmt: skip
+
+
+def test_a_reporting_page_of_a_year_out_of_range_is_not_found(reporting, staff_client):
+    response = staff_client.get("/units/city/1800/reporting/")
+    assert response.status_code == 404
+    assert "1800" in response.content.decode()

@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from indicators import access
@@ -21,7 +20,7 @@ from indicators.reporting.completeness import (
     UnitMonth,
     reporting_status,
 )
-from indicators.reporting.views import LANDING_KEYS, not_found
+from indicators.reporting.views import LANDING_KEYS, unit_and_period
 
 STATE_LABELS = {
     MonthState.NOT_STARTED: gettext_lazy("Chưa nhập"),
@@ -43,9 +42,9 @@ class Cell:
 
 @login_required
 def reporting_status_page(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
-    unit = access.visible_unit(request.user, unit_code)
-    if unit is None or not 1900 <= year <= 2100:
-        return not_found(request, _("Không có đơn vị có mã “%(code)s”.") % {"code": unit_code})
+    unit, _period, missing = unit_and_period(request, unit_code, year, LANDING_KEYS[12])
+    if missing:  # an unknown or invisible unit, or a year out of range
+        return missing
     status = reporting_status(
         unit=unit, year=year, visible_ids=access.unit_ids_for(request.user, Action.VIEW)
     )
