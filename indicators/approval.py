@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from indicators import tree
 from indicators.core.periods import Period
-from indicators.models import MonthApproval, Unit
+from indicators.models import Indicator, MonthApproval, Unit
 
 Status = MonthApproval.Status  # one month of one unit: open, submitted or approved
 
@@ -40,6 +40,7 @@ APPROVED = PeriodState.APPROVED
 SUBMITTED = PeriodState.SUBMITTED
 PROVISIONAL = PeriodState.PROVISIONAL
 
+SUBMITTED_STATUSES = (Status.SUBMITTED, Status.APPROVED)  # the month has been reported
 _RANK = {Status.OPEN: 0, Status.SUBMITTED: 1, Status.APPROVED: 2}
 _STATE_OF_LOWEST_RANK = (PeriodState.PROVISIONAL, PeriodState.SUBMITTED, PeriodState.APPROVED)
 
@@ -174,3 +175,43 @@ def approval_label(state: PeriodState) -> str:
         PeriodState.SUBMITTED: _("Số liệu đã gửi duyệt, chờ phê duyệt"),
         PeriodState.PROVISIONAL: _("Số liệu tạm thời, chưa phê duyệt"),
     }[state]
+
+
+# --- Who is expected to report ------------------------------------------------------------
+
+
+def active_indicators() -> list[Indicator]:
+    return list(Indicator.objects.filter(is_active=True))
+
+
+def entering_levels(indicators: Iterable[Indicator]) -> set[str]:
+    """The unit levels that enter at least one of ``indicators``."""
+    indicators = list(indicators)
+    return {
+        level
+        for level in Unit.Level.values
+        if any(indicator.is_entered_at(level) for indicator in indicators)
+    }
+
+
+def expected_units(unit_ids: Iterable[int], *, indicators: list[Indicator] | None = None):
+    """The units among ``unit_ids`` expected to report each month: those whose level enters
+    at least one active indicator (in the given order; one query for the catalogue)."""
+    units = tree.current()
+    levels = entering_levels(active_indicators() if indicators is None else indicators)
+    return [units.get(uid) for uid in unit_ids if uid in units and units.get(uid).level in levels]
+
+
+def unsubmitted_below(*, unit: Unit, year: int, month: int) -> list[Unit]:
+    """The expected units under ``unit`` (not the unit itself), at any depth, that have not
+    submitted the month: what submitting or approving ``unit``'s month would leave out.
+    Two queries, whatever the number of units."""
+    below = expected_units(tree.current().subtree_ids(unit.pk)[1:])
+    if not below:
+        return []
+    submitted = set(
+        MonthApproval.objects.filter(
+            unit__in=below, year=year, month=month, status__in=SUBMITTED_STATUSES
+        ).values_list("unit_id", flat=True)
+    )
+    return [member for member in below if member.id not in submitted]

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
 
-from indicators.models import Area, Authority, Figure, Indicator, PeriodReport, Target, Unit
+from indicators.models import (
+    Area,
+    Authority,
+    Figure,
+    Indicator,
+    MonthApproval,
+    PeriodReport,
+    Target,
+    Unit,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CATALOGUE_FILE = DATA_DIR / "catalogue.json"
@@ -95,7 +105,8 @@ def _sync(model, lookup: dict, values: dict):
 
 @transaction.atomic
 def load_demo(path: Path = DEMO_FILE) -> DemoCounts:
-    """Load Chánh Lộ's demo: its units, authorities, targets, figures and written sections."""
+    """Load Chánh Lộ's demo: its units, authorities, targets, figures, written sections and
+    the months its units have submitted."""
     load_catalogue()
     demo = json.loads(path.read_text(encoding="utf-8"))
     for row in demo["authorities"]:
@@ -148,6 +159,15 @@ def load_demo(path: Path = DEMO_FILE) -> DemoCounts:
             PeriodReport,
             {"unit": units[row["unit"]], "year": row["year"], "period": row["period"]},
             {k: row[k] for k in ("results", "shortcomings", "tasks")},
+        )
+    for row in demo.get("submissions", []):  # illustrative dates, a few late (see the file)
+        _sync(
+            MonthApproval,
+            {"unit": units[row["unit"]], "year": row["year"], "month": row["month"]},
+            {
+                "status": MonthApproval.Status.SUBMITTED,
+                "submitted_at": datetime.fromisoformat(row["submitted_at"]),
+            },
         )
     return DemoCounts(
         units=len(demo["units"]), targets=len(demo["targets"]), figures=len(demo["figures"])

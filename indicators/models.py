@@ -9,7 +9,7 @@ constraints; rules that need the indicator's kind (a percentage not above 100) l
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import get_language
@@ -74,6 +74,19 @@ class Unit(TranslatedNameMixin, models.Model):
         related_name="children",
     )
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
+    # The day of the month after the report month by which the month is due (see
+    # reporting/completeness.py); empty: the unit above decides, and at the top the 20th.
+    reporting_deadline_day = models.PositiveSmallIntegerField(
+        _("hạn gửi báo cáo (ngày)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+        help_text=_(
+            "Ngày của tháng sau tháng báo cáo mà số liệu tháng phải được gửi duyệt "
+            "(ví dụ 20: số liệu tháng 9 gửi chậm nhất ngày 20/10). Để trống: theo đơn vị cấp "
+            "trên, mặc định ngày 20."
+        ),
+    )
     history = audited(_("lịch sử sửa đơn vị hành chính"))
 
     class Meta:
@@ -521,6 +534,14 @@ class MonthApproval(models.Model):
     )
     changed_at = models.DateTimeField(_("thực hiện lúc"), auto_now=True)
     reason = models.TextField(_("lý do"), blank=True)
+    # When the month was last sent for approval (kept when it is approved, cleared when it is
+    # reopened): the reporting page compares it with the unit's deadline.
+    submitted_at = models.DateTimeField(_("gửi duyệt lúc"), null=True, blank=True)
+    # The codes of the units under this one that had not submitted the month when it was
+    # submitted or approved anyway, after the user confirmed it (empty: none were missing).
+    confirmed_missing = models.TextField(
+        _("đã xác nhận gửi/duyệt khi còn thiếu đơn vị"), blank=True
+    )
     history = audited(_("lịch sử gửi duyệt, phê duyệt"))
 
     class Meta:

@@ -111,8 +111,8 @@ def test_targets_need_a_city_admin_on_their_unit(setup):
 
 def test_a_figure_in_an_approved_month_is_an_error_and_nothing_is_written(setup):
     ward = setup["units"]["ward-a"]
-    submit_month(unit=ward, year=2023, month=9, user=setup["clerk"])
-    approve_month(unit=ward, year=2023, month=9, user=setup["chief"])
+    submit_month(unit=ward, year=2023, month=9, user=setup["clerk"], confirm_missing=True)
+    approve_month(unit=ward, year=2023, month=9, user=setup["chief"], confirm_missing=True)
     file = workbook(figures=figure_rows(("group-a1", 10, 5), ("group-a1", 9, 40)))
     errors = errors_of(lambda: import_workbook(file, file_name="f.xlsx", user=setup["clerk"]))
     assert errors == [
@@ -145,8 +145,8 @@ def test_a_month_approved_between_preview_and_confirmation_is_still_refused(setu
     raw = read_workbook(workbook(figures=figure_rows(("ward-a", 9, 100))), file_name="f.xlsx")
     plan = plan_import(raw, user=setup["clerk"])  # the preview: no error yet
     ward = setup["units"]["ward-a"]
-    submit_month(unit=ward, year=2023, month=9, user=setup["clerk"])
-    approve_month(unit=ward, year=2023, month=9, user=setup["chief"])
+    submit_month(unit=ward, year=2023, month=9, user=setup["clerk"], confirm_missing=True)
+    approve_month(unit=ward, year=2023, month=9, user=setup["chief"], confirm_missing=True)
     errors = errors_of(lambda: apply_plan(plan, user=setup["clerk"]))
     assert [e[:3] for e in errors] == [("figures", 2, "month")]
     assert not Figure.objects.exists()

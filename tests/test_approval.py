@@ -42,8 +42,8 @@ def setup(tree, make_indicator, grant):
 
 def approved(setup, unit="ward-a", month=9):
     unit = setup["units"][unit]
-    submit_month(unit=unit, year=2023, month=month, user=setup["clerk"])
-    approve_month(unit=unit, year=2023, month=month, user=setup["chief"])
+    submit_month(unit=unit, year=2023, month=month, user=setup["clerk"], confirm_missing=True)
+    approve_month(unit=unit, year=2023, month=month, user=setup["chief"], confirm_missing=True)
 
 
 def status(unit, month=9) -> str:
@@ -56,9 +56,9 @@ def status(unit, month=9) -> str:
 
 def test_a_month_moves_open_submitted_approved_and_back_with_a_reason(setup):
     ward = setup["units"]["ward-a"]
-    submit_month(unit=ward, year=2023, month=9, user=setup["clerk"])
+    submit_month(unit=ward, year=2023, month=9, user=setup["clerk"], confirm_missing=True)
     assert status(ward) == "submitted"
-    approve_month(unit=ward, year=2023, month=9, user=setup["chief"])
+    approve_month(unit=ward, year=2023, month=9, user=setup["chief"], confirm_missing=True)
     assert status(ward) == "approved"
     reopen_month(unit=ward, year=2023, month=9, user=setup["chief"], reason="Sai số thu tổ 1")
     row = MonthApproval.objects.get(unit=ward, year=2023, month=9)
@@ -77,7 +77,7 @@ def test_a_month_moves_open_submitted_approved_and_back_with_a_reason(setup):
 def test_approving_an_open_month_is_refused_with_a_message(setup):
     ward = setup["units"]["ward-a"]
     with pytest.raises(ValidationError) as refused:
-        approve_month(unit=ward, year=2023, month=9, user=setup["chief"])
+        approve_month(unit=ward, year=2023, month=9, user=setup["chief"], confirm_missing=True)
     assert refused.value.messages == [
         "Tháng 9/2023 của Phường A chưa được gửi duyệt; phải gửi duyệt trước khi phê duyệt."
     ]
@@ -86,9 +86,9 @@ def test_approving_an_open_month_is_refused_with_a_message(setup):
 
 def test_submitting_twice_and_reopening_an_open_month_are_refused(setup):
     ward = setup["units"]["ward-a"]
-    submit_month(unit=ward, year=2023, month=9, user=setup["clerk"])
+    submit_month(unit=ward, year=2023, month=9, user=setup["clerk"], confirm_missing=True)
     with pytest.raises(ValidationError) as twice:
-        submit_month(unit=ward, year=2023, month=9, user=setup["clerk"])
+        submit_month(unit=ward, year=2023, month=9, user=setup["clerk"], confirm_missing=True)
     assert twice.value.messages == ["Tháng 9/2023 của Phường A đã được gửi duyệt."]
     with pytest.raises(ValidationError) as already_open:
         reopen_month(unit=ward, year=2023, month=10, user=setup["chief"], reason="x")
@@ -110,9 +110,9 @@ def test_reopening_needs_a_reason(setup, reason):
 
 def test_data_entry_cannot_approve_or_reopen(setup):
     ward = setup["units"]["ward-a"]
-    submit_month(unit=ward, year=2023, month=9, user=setup["clerk"])
+    submit_month(unit=ward, year=2023, month=9, user=setup["clerk"], confirm_missing=True)
     with pytest.raises(PermissionDenied):
-        approve_month(unit=ward, year=2023, month=9, user=setup["clerk"])
+        approve_month(unit=ward, year=2023, month=9, user=setup["clerk"], confirm_missing=True)
     with pytest.raises(PermissionDenied):
         reopen_month(unit=ward, year=2023, month=9, user=setup["clerk"], reason="x")
     assert status(ward) == "submitted"
@@ -256,10 +256,10 @@ def test_approval_state_of_a_period(setup):
     assert approval.approval_state(ward, q3) == "provisional"
     for month in (7, 8):
         approved(setup, "ward-a", month)
-    submit_month(unit=ward, year=2023, month=9, user=setup["clerk"])
+    submit_month(unit=ward, year=2023, month=9, user=setup["clerk"], confirm_missing=True)
     assert approval.approval_state(ward, q3) == "submitted"
     assert approval.approval_state(ward, parse_period("m8", 2023)) == "approved"
-    approve_month(unit=ward, year=2023, month=9, user=setup["chief"])
+    approve_month(unit=ward, year=2023, month=9, user=setup["chief"], confirm_missing=True)
     assert approval.approval_state(ward, q3) == "approved"
     # The ward's approval covers the groups under it; not the city above it.
     assert approval.approval_state(group, q3) == "approved"
@@ -292,26 +292,31 @@ def test_the_export_says_whether_figures_are_approved(client, setup):
         return load_workbook(BytesIO(response.content)).worksheets[0]["A4"].value
 
     assert head() == "Số liệu tạm thời, chưa phê duyệt"
-    submit_month(unit=setup["units"]["ward-a"], year=2023, month=9, user=setup["clerk"])
+    submit_month(
+        unit=setup["units"]["ward-a"], year=2023, month=9, user=setup["clerk"], confirm_missing=True
+    )
     assert head() == "Số liệu đã gửi duyệt, chờ phê duyệt"
-    approve_month(unit=setup["units"]["ward-a"], year=2023, month=9, user=setup["chief"])
+    approve_month(
+        unit=setup["units"]["ward-a"], year=2023, month=9, user=setup["chief"], confirm_missing=True
+    )
     assert head() == "Số liệu đã phê duyệt"
 
 
 def test_the_approval_list_submits_and_approves_the_selected_months(client, setup):
     ward, group = setup["units"]["ward-a"], setup["units"]["group-a1"]
-    for unit in (ward, group):
+    # The whole ward is selected: its groups move before it, so nothing under it is missing.
+    for unit in (ward, group, setup["units"]["group-a2"]):
         MonthApproval.objects.create(unit=unit, year=2023, month=9, status="open")
     client.force_login(setup["clerk"])
     url = reverse("admin:indicators_monthapproval_changelist")
     ids = list(MonthApproval.objects.values_list("pk", flat=True))
     client.post(url, {"action": "submit_selected", "_selected_action": ids})
-    assert sorted(MonthApproval.objects.values_list("status", flat=True)) == ["submitted"] * 2
+    assert sorted(MonthApproval.objects.values_list("status", flat=True)) == ["submitted"] * 3
     client.force_login(setup["chief"])
     response = client.post(
         url, {"action": "approve_selected", "_selected_action": ids}, follow=True
     )
-    assert sorted(MonthApproval.objects.values_list("status", flat=True)) == ["approved"] * 2
+    assert sorted(MonthApproval.objects.values_list("status", flat=True)) == ["approved"] * 3
     assert "Đã phê duyệt tháng 9/2023 của Tổ 1; số liệu đã khóa." in response.content.decode()
 
 
@@ -335,9 +340,9 @@ def test_the_approval_list_refuses_a_clerk_the_approval(client, setup):
 
 def test_the_person_who_submitted_a_month_cannot_approve_it(client, setup):
     ward = setup["units"]["ward-a"]
-    submit_month(unit=ward, year=2023, month=9, user=setup["chief"])
+    submit_month(unit=ward, year=2023, month=9, user=setup["chief"], confirm_missing=True)
     with pytest.raises(ValidationError) as refused:
-        approve_month(unit=ward, year=2023, month=9, user=setup["chief"])
+        approve_month(unit=ward, year=2023, month=9, user=setup["chief"], confirm_missing=True)
     assert refused.value.messages == [
         "Tháng 9/2023 của Phường A do chính bạn gửi duyệt; phải do một người phê duyệt khác "
         "phê duyệt."
@@ -345,7 +350,7 @@ def test_the_person_who_submitted_a_month_cannot_approve_it(client, setup):
     client.force_login(setup["chief"])  # the grid's button says the same
     response = client.post(
         reverse("admin:indicators_monthapproval_move"),
-        {"unit": "ward-a", "year": 2023, "month": 9, "action": "approve"},
+        {"unit": "ward-a", "year": 2023, "month": 9, "action": "approve", "confirm_missing": "1"},
         follow=True,
     )
     assert "do chính bạn gửi duyệt" in response.content.decode()
@@ -354,7 +359,7 @@ def test_the_person_who_submitted_a_month_cannot_approve_it(client, setup):
 
 def test_the_approval_list_refuses_approving_ones_own_submission(client, setup):
     ward = setup["units"]["ward-a"]
-    submit_month(unit=ward, year=2023, month=9, user=setup["chief"])
+    submit_month(unit=ward, year=2023, month=9, user=setup["chief"], confirm_missing=True)
     client.force_login(setup["chief"])
     response = client.post(
         reverse("admin:indicators_monthapproval_changelist"),
@@ -368,8 +373,8 @@ def test_the_approval_list_refuses_approving_ones_own_submission(client, setup):
 def test_a_one_person_office_may_approve_its_own_submission(settings, setup):
     settings.WARD_REPORT_SINGLE_PERSON_APPROVAL = True
     ward = setup["units"]["ward-a"]
-    submit_month(unit=ward, year=2023, month=9, user=setup["chief"])
-    approve_month(unit=ward, year=2023, month=9, user=setup["chief"])
+    submit_month(unit=ward, year=2023, month=9, user=setup["chief"], confirm_missing=True)
+    approve_month(unit=ward, year=2023, month=9, user=setup["chief"], confirm_missing=True)
     assert status(ward) == "approved"
 
 
@@ -487,7 +492,9 @@ def test_moving_a_unit_is_refused_while_a_month_it_contributes_to_is_approved(
     units = setup["units"]
     approver = grant("approver-b", "approver", units[approved_unit])
     MonthApproval.objects.create(unit=units[approved_unit], year=2023, month=9, status="submitted")
-    approve_month(unit=units[approved_unit], year=2023, month=9, user=approver)
+    approve_month(
+        unit=units[approved_unit], year=2023, month=9, user=approver, confirm_missing=True
+    )
     group = units["group-a1"]
     client.force_login(admin_user)
     response = client.post(

@@ -192,7 +192,7 @@ def test_the_history_is_listed_but_cannot_be_added_changed_or_deleted(
     figure = Figure.objects.create(
         unit=tree["ward-a"], indicator=revenue, year=2023, month=9, value=Decimal(5)
     )
-    submit_month(unit=tree["ward-a"], year=2023, month=9, user=boss)
+    submit_month(unit=tree["ward-a"], year=2023, month=9, user=boss, confirm_missing=True)
     PeriodReport.objects.create(unit=tree["ward-a"], year=2023, period="9m")
     client.force_login(boss)
     assert client.get(reverse(f"admin:indicators_{model}_changelist")).status_code == 200

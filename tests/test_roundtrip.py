@@ -76,7 +76,12 @@ def test_export_then_import_into_an_empty_database_gives_the_same_api_numbers(
     import_through_the_admin(staff_client, data.content, f"{unit_code}.xlsx")
 
     after = api(staff_client, unit_code, period)
-    assert after == before
+    # The workbook holds figures, not the months' approval states (the demo's are submitted):
+    # those, and the completeness counted from them, are compared without them.
+    states = ("approval", "completeness")
+    assert {k: v for k, v in after.items() if k not in states} == {
+        k: v for k, v in before.items() if k not in states
+    }
     assert any(row["actual"] is not None for row in after["indicators"])
 
 
@@ -170,7 +175,13 @@ def every_field_set(db):
     )
     city = Unit.objects.create(code="tp", name="Thành phố", name_en="City", level="city", order=5)
     ward = Unit.objects.create(
-        code="p", name="Phường", name_en="Ward", level="ward", parent=city, order=6
+        code="p",
+        name="Phường",
+        name_en="Ward",
+        level="ward",
+        parent=city,
+        order=6,
+        reporting_deadline_day=25,
     )
     revenue = Indicator.objects.create(
         code="thu",

@@ -4,7 +4,7 @@ from django.urls import include, path
 from indicators import health
 from indicators.exchange import admin_views as admin_import
 from indicators.exchange import views as exchange_views
-from indicators.reporting import api, document_views, export_views, views
+from indicators.reporting import api, document_views, export_views, status_views, views
 
 urlpatterns = [
     path("admin/indicators/import/", include(admin_import.urls())),  # before the admin's own
@@ -18,6 +18,11 @@ urlpatterns = [
         name="api-period-summary",
     ),
     path("", views.home, name="home"),
+    path(  # before the period pages, whose period key would take "reporting"
+        "units/<slug:unit_code>/<int:year>/reporting/",
+        status_views.reporting_status_page,
+        name="reporting-status",
+    ),
     path(
         "units/<slug:unit_code>/<int:year>/<str:period_key>/",
         views.period_summary,

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from indicators import access, approval
+from indicators import tree as unit_tree
 from indicators.core.periods import InvalidPeriod, parse_period
 from indicators.entry import services
 from indicators.entry import views as entry_views
@@ -229,7 +230,7 @@ AUTOCOMPLETE_ACTION = {
 class UnitAdminForm(forms.ModelForm):
     class Meta:
         model = Unit
-        fields = ["code", "name", "name_en", "level", "parent", "order"]
+        fields = ["code", "name", "name_en", "level", "parent", "order", "reporting_deadline_day"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -255,7 +256,7 @@ class UnitAdminForm(forms.ModelForm):
 class UnitAdmin(GrantScopedAdmin):
     form = UnitAdminForm
     write_action = "manage"
-    list_display = ["name", "code", "level", "parent", "order"]
+    list_display = ["name", "code", "level", "parent", "order", "reporting_deadline_day"]
     list_filter = ["level"]
     search_fields = ["name", "code"]
     autocomplete_fields = ["parent"]
@@ -616,7 +617,12 @@ class MonthApprovalAdmin(GrantScopedAdmin):
         return urls + super().get_urls()
 
     def _move_selected(self, request, queryset, move, action: str):
-        for row in queryset.select_related("unit"):
+        # Deepest units first: a ward selected with its groups finds them already moved. A
+        # unit whose sub-units have not submitted is refused here (the message names them);
+        # the month grid's button asks for the confirmation.
+        units = unit_tree.current()
+        rows = sorted(queryset.select_related("unit"), key=lambda r: -units.depth(r.unit_id))
+        for row in rows:
             try:
                 move(unit=row.unit, year=row.year, month=row.month, user=request.user)
             except ValidationError as error:

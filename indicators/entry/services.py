@@ -622,7 +622,8 @@ def target_adjustments(*, unit: Unit, year: int) -> list[TargetAdjustment]:
 
 # --- Units --------------------------------------------------------------------------------
 
-UNIT_FIELDS = ("code", "name", "name_en", "level", "parent_id", "order")
+UNIT_FIELDS = ("code", "name", "name_en", "level", "parent_id", "order", "reporting_deadline_day")
+UNIT_OPTIONAL = {"reporting_deadline_day"}  # kept as stored when a caller does not give it
 
 
 def unit_refusal(*, unit: Unit | None, parent_id: int | None, user) -> dict[str, str]:
@@ -703,7 +704,7 @@ def save_unit(*, unit_id: int | None, data: dict, user, source: str = "admin") -
     Needs ``manage`` on the unit, and the checks of :func:`unit_refusal` when its parent is
     set or changed; raises ``ValidationError`` (keyed by field) or ``PermissionDenied``.
     """
-    data = {name: data[name] for name in UNIT_FIELDS}
+    data = {name: data[name] for name in UNIT_FIELDS if name in data or name not in UNIT_OPTIONAL}
     stored = Unit.objects.get(pk=unit_id) if unit_id else None
     involved = {data["parent_id"]} - {None}
     if stored is not None:
@@ -833,6 +834,25 @@ def _month_name(unit: Unit, year: int, month: int) -> dict:
     return {"month": month, "year": year, "unit": unit.name}
 
 
+class MissingUnits(ValidationError):
+    """Submitting or approving a month while units under the unit have not submitted it:
+    refused unless the user confirms (``confirm_missing``); ``units`` are those units."""
+
+    def __init__(self, *, unit: Unit, year: int, month: int, units: list[Unit]):
+        self.units = units
+        super().__init__(
+            _(
+                "Còn %(count)d đơn vị trực thuộc %(unit)s chưa gửi duyệt tháng "
+                "%(month)d/%(year)d: %(names)s. Phải xác nhận nếu vẫn muốn tiếp tục."
+            )
+            % {
+                **_month_name(unit, year, month),
+                "count": len(units),
+                "names": ", ".join(member.name for member in units),
+            }
+        )
+
+
 @transaction.atomic
 def _move_month(
     *,
@@ -845,9 +865,15 @@ def _move_month(
     to: str,
     reason: str = "",
     source: str = "admin",
+    confirm_missing: bool = False,
 ) -> MonthApproval:
     """Move a month's approval to ``to``; ``refused_from`` maps each current state from which
-    the move is refused to the message saying why."""
+    the move is refused to the message saying why.
+
+    Submitting or approving while expected units under the unit have not submitted the month
+    raises :class:`MissingUnits` unless ``confirm_missing``; the codes of the units confirmed
+    missing are kept in ``confirmed_missing`` (and so in the month's history).
+    """
     validate_period(year, month)
     approval.lock_unit_ids([unit.pk])
     access.require(user, action, unit)
@@ -869,7 +895,16 @@ def _move_month(
             )
             % _month_name(unit, year, month)
         )
-    data = {"status": to, "changed_by_id": user.pk, "reason": reason}
+    data = {"status": to, "changed_by_id": user.pk, "reason": reason, "confirmed_missing": ""}
+    if to == Status.OPEN:
+        data["submitted_at"] = None
+    else:
+        missing = approval.unsubmitted_below(unit=unit, year=year, month=month)
+        if missing and not confirm_missing:
+            raise MissingUnits(unit=unit, year=year, month=month, units=missing)
+        data["confirmed_missing"] = " ".join(member.code for member in missing)
+    if to == Status.SUBMITTED:
+        data["submitted_at"] = timezone.now()
     if row is None:
         return _create(
             model=MonthApproval,
@@ -881,8 +916,11 @@ def _move_month(
     return row
 
 
-def submit_month(*, unit: Unit, year: int, month: int, user, source: str = "admin"):
-    """open → submitted: the month's figures are ready for the approver."""
+def submit_month(
+    *, unit: Unit, year: int, month: int, user, source: str = "admin", confirm_missing=False
+):
+    """open → submitted: the month's figures are ready for the approver (see
+    :func:`_move_month` for units under it that have not submitted)."""
     return _move_month(
         unit=unit,
         year=year,
@@ -891,6 +929,7 @@ def submit_month(*, unit: Unit, year: int, month: int, user, source: str = "admi
         action="submit",
         to=Status.SUBMITTED,
         source=source,
+        confirm_missing=confirm_missing,
         refused_from={
             Status.SUBMITTED: _("Tháng %(month)d/%(year)d của %(unit)s đã được gửi duyệt."),
             Status.APPROVED: _("Tháng %(month)d/%(year)d của %(unit)s đã được phê duyệt."),
@@ -898,7 +937,9 @@ def submit_month(*, unit: Unit, year: int, month: int, user, source: str = "admi
     )
 
 
-def approve_month(*, unit: Unit, year: int, month: int, user, source: str = "admin"):
+def approve_month(
+    *, unit: Unit, year: int, month: int, user, source: str = "admin", confirm_missing=False
+):
     """submitted → approved: the month's figures (the unit's and its sub-units') are locked.
 
     By default the approver is not the person who submitted the month
@@ -912,6 +953,7 @@ def approve_month(*, unit: Unit, year: int, month: int, user, source: str = "adm
         action="approve",
         to=Status.APPROVED,
         source=source,
+        confirm_missing=confirm_missing,
         refused_from={
             Status.OPEN: _(
                 "Tháng %(month)d/%(year)d của %(unit)s chưa được gửi duyệt; "

@@ -26,15 +26,17 @@ from indicators.entry.forms import (
 )
 from indicators.entry.services import (
     ConcurrentEdit,
+    MissingUnits,
     approve_month,
     grid_unit_ids,
     reopen_month,
     save_month,
     submit_month,
 )
-from indicators.models import Figure, Indicator, Unit
+from indicators.models import Figure, Indicator, MonthApproval, Unit
 
 GRID_TEMPLATE = "admin/indicators/figure/enter_month.html"
+CONFIRM_TEMPLATE = "admin/indicators/monthapproval/confirm_missing.html"
 
 
 def enter_month(request):
@@ -147,19 +149,40 @@ def move_month(request):
         return redirect("admin:indicators_monthapproval_changelist")
     unit, year, month, action = (form.cleaned_data[k] for k in ("unit", "year", "month", "action"))
     month_of = {"unit": unit, "year": year, "month": month, "user": request.user}
+    confirmed = request.POST.get("confirm_missing") == "1"
     try:
         if action == "submit":
-            submit_month(**month_of)
+            submit_month(**month_of, confirm_missing=confirmed)
         elif action == "approve":
-            approve_month(**month_of)
+            approve_month(**month_of, confirm_missing=confirmed)
         else:
             reopen_month(**month_of, reason=form.cleaned_data["reason"])
+    except MissingUnits as missing:
+        return _confirm_missing(request, missing, unit=unit, year=year, month=month, action=action)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         moved = {"month": month, "year": year, "unit": unit.name}
         messages.success(request, MONTH_MOVED[action] % moved)
     return redirect(grid_url(unit, year, month))
+
+
+def _confirm_missing(request, missing: MissingUnits, *, unit, year, month, action: str):
+    """The units under ``unit`` that have not submitted, and the button that goes on anyway."""
+    ctx = {
+        **admin.site.each_context(request),
+        "title": _("Xác nhận: còn đơn vị chưa gửi duyệt"),
+        "opts": MonthApproval._meta,
+        "message": missing.messages[0],
+        "missing": missing.units,
+        "unit": unit,
+        "year": year,
+        "month": month,
+        "action": action,
+        "back_url": grid_url(unit, year, month),
+        "reporting_url": reverse("reporting-status", args=[unit.code, year]),
+    }
+    return TemplateResponse(request, CONFIRM_TEMPLATE, ctx)
 
 
 def _month_figures(unit: Unit, year: int, month: int) -> dict[int, Figure]:

@@ -218,6 +218,18 @@ SHEETS: dict[str, Sheet] = {
                 ),
                 _order(),
                 _text("name_en", _NAME_EN_HELP, width=40),
+                Column(
+                    "reporting_deadline_day",
+                    "reporting_deadline_day",
+                    ColumnType.INTEGER,
+                    _(
+                        "Không bắt buộc. Hạn gửi duyệt: ngày của tháng sau tháng báo cáo (1–31); "
+                        "để trống: theo đơn vị cấp trên, mặc định ngày 20."
+                    ),
+                    low=1,
+                    high=31,
+                    range_message=_("Hạn gửi báo cáo %(value)s phải là một ngày từ 1 đến 31."),
+                ),
             ),
             natural_key=("code",),
         ),

@@ -30,6 +30,7 @@ from indicators.core.periods import (
 )
 from indicators.errors import error_json
 from indicators.models import Indicator, Unit
+from indicators.reporting.completeness import MonthCompleteness, completeness
 from indicators.reporting.selectors import IndicatorRow, period_summary
 
 
@@ -83,6 +84,23 @@ def summary_json(*, unit: Unit, period: Period) -> dict:
         "months": [period.first_month, period.last_month],
         "approval": approval_state(unit, period),  # approved, submitted or provisional
         "indicators": [row_json(row) for row in period_summary(unit=unit, period=period)],
+        "completeness": [
+            completeness_json(month)
+            for month in completeness(unit=unit, year=period.year, months=period.months)
+        ],
+    }
+
+
+def completeness_json(month: MonthCompleteness) -> dict:
+    """One month over the unit and every unit under it expected to report (counts of units;
+    ``missing`` are the codes of the expected units not submitted, in the tree's order)."""
+    return {
+        "month": month.month,
+        "expected": month.expected,
+        "entered": month.entered,
+        "submitted": month.submitted,
+        "approved": month.approved,
+        "missing": [unit.code for unit in month.missing],
     }
 
 
@@ -111,7 +129,7 @@ def unit_period_summary(request: HttpRequest, unit_code: str, year: int, period_
         return login_needed()
     # A unit outside the user's grants answers like a unit that does not exist (404), so the
     # API does not reveal which codes exist elsewhere. No message repeats the address.
-    unit = access.visible_units(request.user).filter(code=unit_code).first()
+    unit = access.visible_unit(request.user, unit_code)
     if unit is None:
         return error_json(_("Không có đơn vị với mã trong địa chỉ này."), status=404)
     try:
@@ -194,6 +212,17 @@ def openapi_document() -> dict:
         },
         optional=("numerator", "denominator"),  # ratio indicators only
     )
+    count = {"type": "integer", "minimum": 0}
+    completeness_month = _object(
+        {
+            "month": {"type": "integer", "minimum": 1, "maximum": 12},
+            "expected": count,
+            "entered": count,
+            "submitted": count,
+            "approved": count,
+            "missing": {"type": "array", "items": {"type": "string"}},
+        }
+    )
     summary = _object(
         {
             "unit": _object(
@@ -209,6 +238,7 @@ def openapi_document() -> dict:
             "months": months,
             "approval": _enum([APPROVED, SUBMITTED, PROVISIONAL]),
             "indicators": {"type": "array", "items": indicator},
+            "completeness": {"type": "array", "items": completeness_month},
         }
     )
 

@@ -20,7 +20,7 @@ children's.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -173,6 +173,15 @@ class IndicatorRow:
     current: Aggregate
     previous: Aggregate  # the same period one year earlier ("cùng kỳ")
     targets: list[TargetResult] = field(default_factory=list)
+    # Units of the subtree whose level enters the indicator, and how many of them have a
+    # figure in the period: a parent's figure built from 7 of its 8 groups says "7/8 đơn vị".
+    units_expected: int = 0
+    units_reported: int = 0
+
+    @property
+    def is_partial(self) -> bool:
+        """Built from only some of the several units that enter it (or from none of them)."""
+        return self.units_expected > 1 and self.units_reported < self.units_expected
 
     @property
     def actual(self) -> Decimal | None:
@@ -384,8 +393,8 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
 
     Rows cover every active indicator, in catalogue order, whether or not it has a figure: an
     indicator the unit (or a unit under it) enters and has not reported still has its row, with
-    no actual ("chưa có số liệu"). Every indicator may be entered at every level today; an
-    indicator's entry levels, once they exist, narrow this list here.
+    no actual ("chưa có số liệu"). An indicator that no unit here enters (its entry levels)
+    and that has no figure or target here has no row.
 
     Last year's figure ("cùng kỳ") covers the same months as this year's
     (:func:`compared_months`). A fixed number of queries, whatever the number of units,
@@ -444,14 +453,21 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
     ):
         targets[(target.unit_id, target.indicator_id)].append(target)
 
+    unit_tree = tree.current()
     result: dict[int, list[IndicatorRow]] = {}
     for unit in units:
+        levels = Counter(unit_tree.get(member).level for member in trees[unit.id])
         rows = []
         for indicator in indicators:
             key = (unit.id, indicator.id)
             unit_targets = sorted(
                 targets.get(key, []), key=lambda t: (t.authority.order, t.authority.code)
             )
+            units_expected = sum(
+                count for level, count in levels.items() if indicator.is_entered_at(level)
+            )
+            if not (units_expected or unit_targets or this_year.get(key) or last_year.get(key)):
+                continue  # entered nowhere in this unit's tree, and nothing to show
             rows.append(
                 IndicatorRow(
                     indicator=indicator,
@@ -461,6 +477,12 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
                     targets=[
                         _target_result(t, indicator, current[key].actual) for t in unit_targets
                     ],
+                    units_expected=units_expected,
+                    units_reported=sum(
+                        1
+                        for t in this_year.get(key, [])
+                        if t.last_month and indicator.is_entered_at(unit_tree.get(t.unit_id).level)
+                    ),
                 )
             )
         result[unit.id] = rows

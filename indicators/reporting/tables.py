@@ -94,6 +94,10 @@ class IndicatorColumn(tables.Column):
             estimate = format_html(
                 ' <span class="note">{}</span>', _("không cộng được từ đơn vị cấp dưới")
             )
+        if record.get("coverage"):
+            estimate = format_html(
+                '{} <span class="note coverage">{}</span>', estimate, record["coverage"]
+            )
         return format_html(
             '<span class="status-dot status-{}" title="{}"></span><a href="{}">{}</a>{}',
             record["status"],
@@ -127,6 +131,16 @@ class SummaryTable(tables.Table):
         empty_text = gettext_lazy("Chưa có số liệu.")
 
 
+def coverage_note(row: IndicatorRow) -> str:
+    """ "7/8 đơn vị" when the row's figure is built from only part of its units, else ""."""
+    if not row.is_partial:
+        return ""
+    return _("%(reported)d/%(expected)d đơn vị") % {
+        "reported": row.units_reported,
+        "expected": row.units_expected,
+    }
+
+
 def summary_table(
     rows: list[IndicatorRow], *, unit: Unit, period: Period, prefix: str = ""
 ) -> SummaryTable:
@@ -143,6 +157,7 @@ def summary_table(
             status=row.status,
             is_estimate=row.is_estimate,
             not_aggregable=row.current.not_aggregable,
+            coverage=coverage_note(row),
             url=reverse(
                 "indicator-detail",
                 args=[unit.code, period.year, period.key, row.indicator.code],

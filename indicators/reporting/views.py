@@ -23,6 +23,7 @@ from indicators.audit import figure_history
 from indicators.core.periods import InvalidPeriod, Period, all_period_keys, parse_period
 from indicators.models import Figure, Indicator, PeriodReport, Unit
 from indicators.reporting import charts, selectors
+from indicators.reporting.completeness import completeness, latest_complete_month
 from indicators.reporting.report_text import report_sections
 from indicators.reporting.selectors import IndicatorRow
 from indicators.reporting.tables import (
@@ -64,12 +65,18 @@ def _tops_grant(unit: Unit, ids: frozenset[int] | None) -> bool:
 
 
 def latest_period(unit: Unit) -> Period:
-    """The unit's latest period with data, as a cumulative report would name it.
+    """The unit's latest reported period, as a cumulative report would name it.
 
-    The last month with a figure anywhere under the unit decides: September → "9 tháng đầu
+    The latest month that every unit expected to report under the unit (the unit included)
+    has submitted decides (see ``completeness.latest_complete_month``); when no month is
+    complete, the last month with a figure anywhere under the unit. September → "9 tháng đầu
     năm", June → 6 months, December → the year, any other month → "lũy kế N tháng". Without
     any figure: the current year.
     """
+    complete = latest_complete_month(unit=unit)
+    if complete is not None:
+        year, month = complete
+        return parse_period(LANDING_KEYS.get(month, f"ytd{month}"), year)
     figures = Figure.objects.filter(unit_id__in=tree.current().subtree_ids(unit.id))
     year = figures.aggregate(year=Max("year"))["year"]
     if year is None:
@@ -138,6 +145,8 @@ def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpR
         "docx_url": reverse("period-report-docx", args=[unit.code, period.year, period.key]),
         "can_edit_report": access.can(request.user, "enter", unit),
         **_approval(unit, period),
+        "completeness": completeness(unit=unit, year=period.year, months=period.months),
+        "reporting_url": reverse("reporting-status", args=[unit.code, period.year]),
     }
     return render(request, "indicators/period_summary.html", ctx)
 
