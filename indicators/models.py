@@ -15,6 +15,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from indicators.core.text import refuse_control_characters, refuse_control_characters_multiline
+
 AMOUNT = {"max_digits": 22, "decimal_places": 4}
 
 # The audit trail (django-simple-history): one historical row per save or delete, with who
@@ -59,8 +61,10 @@ class Unit(TranslatedNameMixin, models.Model):
         GROUP = "group", _("Tổ dân phố/thôn")
 
     code = models.SlugField(_("mã"), max_length=64, unique=True)
-    name = models.CharField(_("tên"), max_length=200)
-    name_en = models.CharField(_("tên tiếng Anh"), max_length=200, blank=True)
+    name = models.CharField(_("tên"), max_length=200, validators=[refuse_control_characters])
+    name_en = models.CharField(
+        _("tên tiếng Anh"), max_length=200, blank=True, validators=[refuse_control_characters]
+    )
     level = models.CharField(_("cấp"), max_length=20, choices=Level.choices)
     parent = models.ForeignKey(
         "self",
@@ -93,16 +97,22 @@ class Authority(TranslatedNameMixin, models.Model):
     """Who set a target: the city People's Committee, the ward People's Council, …"""
 
     code = models.SlugField(_("mã"), max_length=64, unique=True)
-    name = models.CharField(_("tên"), max_length=200)
-    name_en = models.CharField(_("tên tiếng Anh"), max_length=200, blank=True)
+    name = models.CharField(_("tên"), max_length=200, validators=[refuse_control_characters])
+    name_en = models.CharField(
+        _("tên tiếng Anh"), max_length=200, blank=True, validators=[refuse_control_characters]
+    )
     report_phrase = models.CharField(
         _("cách gọi chỉ tiêu trong báo cáo"),
+        validators=[refuse_control_characters],
         max_length=200,
         blank=True,
         help_text=_('Ví dụ: "chỉ tiêu giao thành phố", "chỉ tiêu HĐND phường giao".'),
     )
     report_phrase_en = models.CharField(
-        _("cách gọi chỉ tiêu (tiếng Anh)"), max_length=200, blank=True
+        _("cách gọi chỉ tiêu (tiếng Anh)"),
+        max_length=200,
+        blank=True,
+        validators=[refuse_control_characters],
     )
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
     history = audited(_("lịch sử sửa cơ quan giao chỉ tiêu"))
@@ -126,8 +136,10 @@ class Area(TranslatedNameMixin, models.Model):
     """A field of work that groups indicators in reports: budget revenue, e-government, …"""
 
     code = models.SlugField(_("mã"), max_length=64, unique=True)
-    name = models.CharField(_("tên"), max_length=200)
-    name_en = models.CharField(_("tên tiếng Anh"), max_length=200, blank=True)
+    name = models.CharField(_("tên"), max_length=200, validators=[refuse_control_characters])
+    name_en = models.CharField(
+        _("tên tiếng Anh"), max_length=200, blank=True, validators=[refuse_control_characters]
+    )
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
     history = audited(_("lịch sử sửa lĩnh vực"))
 
@@ -154,26 +166,43 @@ class Indicator(TranslatedNameMixin, models.Model):
         DOWN = "down", _("Càng thấp càng tốt")
 
     code = models.SlugField(_("mã"), max_length=64, unique=True)
-    name = models.CharField(_("tên"), max_length=300)
-    name_en = models.CharField(_("tên tiếng Anh"), max_length=300, blank=True)
+    name = models.CharField(_("tên"), max_length=300, validators=[refuse_control_characters])
+    name_en = models.CharField(
+        _("tên tiếng Anh"), max_length=300, blank=True, validators=[refuse_control_characters]
+    )
     short_name = models.CharField(
         _("tên ngắn trong báo cáo"),
+        validators=[refuse_control_characters],
         max_length=200,
         blank=True,
         help_text=_('Tên dùng trong câu báo cáo, ví dụ "Dịch vụ công trực tuyến".'),
     )
-    short_name_en = models.CharField(_("tên ngắn (tiếng Anh)"), max_length=200, blank=True)
+    short_name_en = models.CharField(
+        _("tên ngắn (tiếng Anh)"),
+        max_length=200,
+        blank=True,
+        validators=[refuse_control_characters],
+    )
     area = models.ForeignKey(
         Area, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT, related_name="indicators"
     )
-    unit = models.CharField(_("đơn vị tính"), max_length=40)
-    unit_en = models.CharField(_("đơn vị tính (tiếng Anh)"), max_length=40, blank=True)
+    unit = models.CharField(_("đơn vị tính"), max_length=40, validators=[refuse_control_characters])
+    unit_en = models.CharField(
+        _("đơn vị tính (tiếng Anh)"),
+        max_length=40,
+        blank=True,
+        validators=[refuse_control_characters],
+    )
     kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
     direction = models.CharField(
         _("chiều tốt"), max_length=4, choices=Direction.choices, default=Direction.UP
     )
-    numerator_label = models.CharField(_("tử số"), max_length=200, blank=True)
-    denominator_label = models.CharField(_("mẫu số"), max_length=200, blank=True)
+    numerator_label = models.CharField(
+        _("tử số"), max_length=200, blank=True, validators=[refuse_control_characters]
+    )
+    denominator_label = models.CharField(
+        _("mẫu số"), max_length=200, blank=True, validators=[refuse_control_characters]
+    )
     is_main = models.BooleanField(
         _("chỉ tiêu chính"),
         default=False,
@@ -222,6 +251,7 @@ class Target(models.Model):
     value = models.DecimalField(_("giá trị chỉ tiêu năm"), **AMOUNT)
     basis = models.CharField(
         _("căn cứ giao chỉ tiêu"),
+        validators=[refuse_control_characters],
         max_length=300,
         blank=True,
         help_text=_("Số, ngày nghị quyết hoặc quyết định giao chỉ tiêu."),
@@ -231,7 +261,11 @@ class Target(models.Model):
     adjusted_after_approval_at = models.DateTimeField(
         _("điều chỉnh sau phê duyệt lúc"), null=True, blank=True
     )
-    adjustment_reason = models.TextField(_("lý do điều chỉnh sau phê duyệt"), blank=True)
+    adjustment_reason = models.TextField(
+        _("lý do điều chỉnh sau phê duyệt"),
+        blank=True,
+        validators=[refuse_control_characters_multiline],
+    )
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
     history = audited(_("lịch sử sửa chỉ tiêu được giao"))
 
@@ -285,7 +319,9 @@ class Figure(models.Model):
     status = models.CharField(
         _("tình trạng số liệu"), max_length=10, choices=Status.choices, default=Status.OFFICIAL
     )
-    source = models.CharField(_("nguồn nhập"), max_length=200, blank=True)
+    source = models.CharField(
+        _("nguồn nhập"), max_length=200, blank=True, validators=[refuse_control_characters]
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("người nhập"),
@@ -367,9 +403,15 @@ class PeriodReport(models.Model):
     period = models.CharField(
         _("kỳ báo cáo"), max_length=8, help_text=_("m1…m12, q1…q4, 6m, 9m, y, ytd1…ytd12")
     )
-    results = models.TextField(_("kết quả đạt được"), blank=True)
-    shortcomings = models.TextField(_("tồn tại, hạn chế"), blank=True)
-    tasks = models.TextField(_("nhiệm vụ trọng tâm kỳ tới"), blank=True)
+    results = models.TextField(
+        _("kết quả đạt được"), blank=True, validators=[refuse_control_characters_multiline]
+    )
+    shortcomings = models.TextField(
+        _("tồn tại, hạn chế"), blank=True, validators=[refuse_control_characters_multiline]
+    )
+    tasks = models.TextField(
+        _("nhiệm vụ trọng tâm kỳ tới"), blank=True, validators=[refuse_control_characters_multiline]
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("người cập nhật"),
@@ -463,7 +505,9 @@ class MonthApproval(models.Model):
         related_name="+",
     )
     changed_at = models.DateTimeField(_("thực hiện lúc"), auto_now=True)
-    reason = models.TextField(_("lý do"), blank=True)
+    reason = models.TextField(
+        _("lý do"), blank=True, validators=[refuse_control_characters_multiline]
+    )
     history = audited(_("lịch sử gửi duyệt, phê duyệt"))
 
     class Meta:

@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from indicators.core.numbers import NumberFormatError, parse_number
+from indicators.core.text import control_character_message, control_characters
 from indicators.exchange.schema import SHEETS, Column, ColumnType, Sheet
 
 # Limits that keep a hostile or mistaken upload from exhausting the server.
@@ -276,6 +277,10 @@ class Cells:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         text = str(value).strip()
+        found = control_characters(text)  # every text column holds one line
+        if found:
+            self.error(column, str(control_character_message(found)))
+            return ""
         if len(text) > max_length:
             self.error(column, _("Dài quá %(limit)d ký tự.") % {"limit": max_length})
         return text
