@@ -8,6 +8,8 @@ constraints; rules that need the indicator's kind (a percentage not above 100) l
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -532,3 +534,45 @@ class MonthApproval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.month}/{self.year}: {self.get_status_display()}"
+
+
+class ImportJob(models.Model):
+    """A large workbook upload, previewed and then imported outside the web request.
+
+    The file waits in ``settings.WARD_REPORT_UPLOAD_DIR`` under the job's id until the job is
+    done (see :mod:`indicators.exchange.jobs`); ``result`` holds what the job page shows.
+    """
+
+    class Step(models.TextChoices):
+        PREVIEW = "preview", _("xem trước")
+        CONFIRM = "confirm", _("nhập")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("đang chờ")
+        RUNNING = "running", _("đang chạy")
+        DONE = "done", _("xong")
+        FAILED = "failed", _("lỗi")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người tải lên"), on_delete=models.CASCADE
+    )
+    file_name = models.CharField(_("tên tệp"), max_length=200)
+    step = models.CharField(_("bước"), max_length=10, choices=Step.choices, default=Step.PREVIEW)
+    state = models.CharField(
+        _("trạng thái"), max_length=10, choices=State.choices, default=State.QUEUED
+    )
+    rows_read = models.PositiveIntegerField(_("số dòng đã đọc"), default=0)
+    fingerprint = models.TextField(blank=True)  # the preview's plan, checked by the import
+    result = models.JSONField(default=dict, blank=True)  # counts, or errors (see jobs.py)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    started_at = models.DateTimeField(_("bắt đầu lúc"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("lượt nhập tệp lớn")
+        verbose_name_plural = _("lượt nhập tệp lớn")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_step_display()}: {self.get_state_display()})"
