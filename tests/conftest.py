@@ -28,6 +28,12 @@ def fresh_unit_tree():
     unit_tree.forget()
 
 
+@pytest.fixture(autouse=True)
+def private_upload_dir(settings, tmp_path):
+    """Uploads wait in the test's own folder, never in the project's var/uploads."""
+    settings.WARD_REPORT_UPLOAD_DIR = tmp_path / "uploads"
+
+
 @pytest.fixture
 def demo(db):
     """The whole demo: Quảng Ngãi → Chánh Lộ → 8 groups, catalogue, 2022–2023 figures."""

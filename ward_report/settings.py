@@ -119,6 +119,10 @@ DATABASES = {
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Write-ahead log: pages keep reading while an import job writes (SQLite otherwise locks
+    # readers out of the file during a long write, and their requests fail).
+    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -243,4 +247,4 @@ WARD_REPORT_SINGLE_PERSON_APPROVAL = env_bool("WARD_REPORT_SINGLE_PERSON_APPROVA
 WARD_REPORT_UPLOAD_DIR = Path(
     os.environ.get("WARD_REPORT_UPLOAD_DIR") or BASE_DIR / "var" / "uploads"
 )
-WARD_REPORT_IMPORT_RUNNER = os.environ.get("WARD_REPORT_IMPORT_RUNNER", "thread")
+WARD_REPORT_IMPORT_RUNNER = os.environ.get("WARD_REPORT_IMPORT_RUNNER") or "thread"

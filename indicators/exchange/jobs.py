@@ -156,7 +156,13 @@ def _preview(job: ImportJob, file) -> bool:
 
 
 def _import(job: ImportJob, file) -> None:
-    counts = import_workbook(file, file_name=job.file_name, user=job.user, expected=job.fingerprint)
+    counts = import_workbook(
+        file,
+        file_name=job.file_name,
+        user=job.user,
+        expected=job.fingerprint,
+        progress=_progress(job),
+    )
     job.result = {"counts": _counts(counts), "imported": True}
     job.fingerprint = ""
 
