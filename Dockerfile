@@ -31,7 +31,8 @@ RUN DJANGO_DEBUG=false \
     DJANGO_SECRET_KEY=collectstatic-at-build-time-only-not-used-at-run-time \
     python manage.py collectstatic --noinput
 
-RUN useradd --system --uid 10001 --no-create-home --home-dir /app ward
+RUN useradd --system --uid 10001 --no-create-home --home-dir /app ward \
+    && mkdir -p var/uploads && chown -R ward var && chmod 700 var/uploads
 USER ward
 
 EXPOSE 8000

@@ -8,6 +8,8 @@ constraints; rules that need the indicator's kind (a percentage not above 100) l
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -17,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from indicators.core.entry_rules import STORED_DECIMAL_PLACES, default_decimal_places, enters
+from indicators.core.text import refuse_control_characters, refuse_control_characters_multiline
 
 AMOUNT = {"max_digits": 22, "decimal_places": 4}
 
@@ -62,8 +65,10 @@ class Unit(TranslatedNameMixin, models.Model):
         GROUP = "group", _("Tổ dân phố/thôn")
 
     code = models.SlugField(_("mã"), max_length=64, unique=True)
-    name = models.CharField(_("tên"), max_length=200)
-    name_en = models.CharField(_("tên tiếng Anh"), max_length=200, blank=True)
+    name = models.CharField(_("tên"), max_length=200, validators=[refuse_control_characters])
+    name_en = models.CharField(
+        _("tên tiếng Anh"), max_length=200, blank=True, validators=[refuse_control_characters]
+    )
     level = models.CharField(_("cấp"), max_length=20, choices=Level.choices)
     parent = models.ForeignKey(
         "self",
@@ -109,16 +114,22 @@ class Authority(TranslatedNameMixin, models.Model):
     """Who set a target: the city People's Committee, the ward People's Council, …"""
 
     code = models.SlugField(_("mã"), max_length=64, unique=True)
-    name = models.CharField(_("tên"), max_length=200)
-    name_en = models.CharField(_("tên tiếng Anh"), max_length=200, blank=True)
+    name = models.CharField(_("tên"), max_length=200, validators=[refuse_control_characters])
+    name_en = models.CharField(
+        _("tên tiếng Anh"), max_length=200, blank=True, validators=[refuse_control_characters]
+    )
     report_phrase = models.CharField(
         _("cách gọi chỉ tiêu trong báo cáo"),
+        validators=[refuse_control_characters],
         max_length=200,
         blank=True,
         help_text=_('Ví dụ: "chỉ tiêu giao thành phố", "chỉ tiêu HĐND phường giao".'),
     )
     report_phrase_en = models.CharField(
-        _("cách gọi chỉ tiêu (tiếng Anh)"), max_length=200, blank=True
+        _("cách gọi chỉ tiêu (tiếng Anh)"),
+        max_length=200,
+        blank=True,
+        validators=[refuse_control_characters],
     )
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
     history = audited(_("lịch sử sửa cơ quan giao chỉ tiêu"))
@@ -142,8 +153,10 @@ class Area(TranslatedNameMixin, models.Model):
     """A field of work that groups indicators in reports: budget revenue, e-government, …"""
 
     code = models.SlugField(_("mã"), max_length=64, unique=True)
-    name = models.CharField(_("tên"), max_length=200)
-    name_en = models.CharField(_("tên tiếng Anh"), max_length=200, blank=True)
+    name = models.CharField(_("tên"), max_length=200, validators=[refuse_control_characters])
+    name_en = models.CharField(
+        _("tên tiếng Anh"), max_length=200, blank=True, validators=[refuse_control_characters]
+    )
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
     history = audited(_("lịch sử sửa lĩnh vực"))
 
@@ -170,26 +183,43 @@ class Indicator(TranslatedNameMixin, models.Model):
         DOWN = "down", _("Càng thấp càng tốt")
 
     code = models.SlugField(_("mã"), max_length=64, unique=True)
-    name = models.CharField(_("tên"), max_length=300)
-    name_en = models.CharField(_("tên tiếng Anh"), max_length=300, blank=True)
+    name = models.CharField(_("tên"), max_length=300, validators=[refuse_control_characters])
+    name_en = models.CharField(
+        _("tên tiếng Anh"), max_length=300, blank=True, validators=[refuse_control_characters]
+    )
     short_name = models.CharField(
         _("tên ngắn trong báo cáo"),
+        validators=[refuse_control_characters],
         max_length=200,
         blank=True,
         help_text=_('Tên dùng trong câu báo cáo, ví dụ "Dịch vụ công trực tuyến".'),
     )
-    short_name_en = models.CharField(_("tên ngắn (tiếng Anh)"), max_length=200, blank=True)
+    short_name_en = models.CharField(
+        _("tên ngắn (tiếng Anh)"),
+        max_length=200,
+        blank=True,
+        validators=[refuse_control_characters],
+    )
     area = models.ForeignKey(
         Area, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT, related_name="indicators"
     )
-    unit = models.CharField(_("đơn vị tính"), max_length=40)
-    unit_en = models.CharField(_("đơn vị tính (tiếng Anh)"), max_length=40, blank=True)
+    unit = models.CharField(_("đơn vị tính"), max_length=40, validators=[refuse_control_characters])
+    unit_en = models.CharField(
+        _("đơn vị tính (tiếng Anh)"),
+        max_length=40,
+        blank=True,
+        validators=[refuse_control_characters],
+    )
     kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
     direction = models.CharField(
         _("chiều tốt"), max_length=4, choices=Direction.choices, default=Direction.UP
     )
-    numerator_label = models.CharField(_("tử số"), max_length=200, blank=True)
-    denominator_label = models.CharField(_("mẫu số"), max_length=200, blank=True)
+    numerator_label = models.CharField(
+        _("tử số"), max_length=200, blank=True, validators=[refuse_control_characters]
+    )
+    denominator_label = models.CharField(
+        _("mẫu số"), max_length=200, blank=True, validators=[refuse_control_characters]
+    )
     is_main = models.BooleanField(
         _("chỉ tiêu chính"),
         default=False,
@@ -265,6 +295,7 @@ class Target(models.Model):
     value = models.DecimalField(_("giá trị chỉ tiêu năm"), **AMOUNT)
     basis = models.CharField(
         _("căn cứ giao chỉ tiêu"),
+        validators=[refuse_control_characters],
         max_length=300,
         blank=True,
         help_text=_("Số, ngày nghị quyết hoặc quyết định giao chỉ tiêu."),
@@ -274,7 +305,11 @@ class Target(models.Model):
     adjusted_after_approval_at = models.DateTimeField(
         _("điều chỉnh sau phê duyệt lúc"), null=True, blank=True
     )
-    adjustment_reason = models.TextField(_("lý do điều chỉnh sau phê duyệt"), blank=True)
+    adjustment_reason = models.TextField(
+        _("lý do điều chỉnh sau phê duyệt"),
+        blank=True,
+        validators=[refuse_control_characters_multiline],
+    )
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
     history = audited(_("lịch sử sửa chỉ tiêu được giao"))
 
@@ -328,7 +363,9 @@ class Figure(models.Model):
     status = models.CharField(
         _("tình trạng số liệu"), max_length=10, choices=Status.choices, default=Status.OFFICIAL
     )
-    source = models.CharField(_("nguồn nhập"), max_length=200, blank=True)
+    source = models.CharField(
+        _("nguồn nhập"), max_length=200, blank=True, validators=[refuse_control_characters]
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("người nhập"),
@@ -418,9 +455,15 @@ class PeriodReport(models.Model):
     period = models.CharField(
         _("kỳ báo cáo"), max_length=8, help_text=_("m1…m12, q1…q4, 6m, 9m, y, ytd1…ytd12")
     )
-    results = models.TextField(_("kết quả đạt được"), blank=True)
-    shortcomings = models.TextField(_("tồn tại, hạn chế"), blank=True)
-    tasks = models.TextField(_("nhiệm vụ trọng tâm kỳ tới"), blank=True)
+    results = models.TextField(
+        _("kết quả đạt được"), blank=True, validators=[refuse_control_characters_multiline]
+    )
+    shortcomings = models.TextField(
+        _("tồn tại, hạn chế"), blank=True, validators=[refuse_control_characters_multiline]
+    )
+    tasks = models.TextField(
+        _("nhiệm vụ trọng tâm kỳ tới"), blank=True, validators=[refuse_control_characters_multiline]
+    )
     # The document's own details (Decree 30/2020/NĐ-CP); blank means "use the unit's default",
     # see reporting.report_details.
     document_number = models.CharField(
@@ -428,18 +471,30 @@ class PeriodReport(models.Model):
         max_length=20,
         blank=True,
         help_text=_("Ví dụ: 125 (in thành 125/BC-UBND)."),
+        validators=[refuse_control_characters],
     )
-    place = models.CharField(_("địa danh"), max_length=100, blank=True)
+    place = models.CharField(
+        _("địa danh"), max_length=100, blank=True, validators=[refuse_control_characters]
+    )
     issued_on = models.DateField(_("ngày ban hành"), null=True, blank=True)
-    signer_name = models.CharField(_("người ký"), max_length=100, blank=True)
-    signer_title = models.CharField(_("chức vụ người ký"), max_length=100, blank=True)
+    signer_name = models.CharField(
+        _("người ký"), max_length=100, blank=True, validators=[refuse_control_characters]
+    )
+    signer_title = models.CharField(
+        _("chức vụ người ký"), max_length=100, blank=True, validators=[refuse_control_characters]
+    )
     signer_capacity = models.CharField(
         _("thẩm quyền ký"),
         max_length=2,
         choices=SignerCapacity.choices,
         default=SignerCapacity.ON_BEHALF,
     )
-    recipients = models.TextField(_("nơi nhận"), blank=True, help_text=_("Mỗi dòng một nơi nhận."))
+    recipients = models.TextField(
+        _("nơi nhận"),
+        blank=True,
+        help_text=_("Mỗi dòng một nơi nhận."),
+        validators=[refuse_control_characters_multiline],
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("người cập nhật"),
@@ -533,7 +588,9 @@ class MonthApproval(models.Model):
         related_name="+",
     )
     changed_at = models.DateTimeField(_("thực hiện lúc"), auto_now=True)
-    reason = models.TextField(_("lý do"), blank=True)
+    reason = models.TextField(
+        _("lý do"), blank=True, validators=[refuse_control_characters_multiline]
+    )
     # When the month was last sent for approval (kept when it is approved, cleared when it is
     # reopened): the reporting page compares it with the unit's deadline.
     submitted_at = models.DateTimeField(_("gửi duyệt lúc"), null=True, blank=True)
@@ -566,3 +623,45 @@ class MonthApproval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.month}/{self.year}: {self.get_status_display()}"
+
+
+class ImportJob(models.Model):
+    """A large workbook upload, previewed and then imported outside the web request.
+
+    The file waits in ``settings.WARD_REPORT_UPLOAD_DIR`` under the job's id until the job is
+    done (see :mod:`indicators.exchange.jobs`); ``result`` holds what the job page shows.
+    """
+
+    class Step(models.TextChoices):
+        PREVIEW = "preview", _("xem trước")
+        CONFIRM = "confirm", _("nhập")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("đang chờ")
+        RUNNING = "running", _("đang chạy")
+        DONE = "done", _("xong")
+        FAILED = "failed", _("lỗi")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người tải lên"), on_delete=models.CASCADE
+    )
+    file_name = models.CharField(_("tên tệp"), max_length=200)
+    step = models.CharField(_("bước"), max_length=10, choices=Step.choices, default=Step.PREVIEW)
+    state = models.CharField(
+        _("trạng thái"), max_length=10, choices=State.choices, default=State.QUEUED
+    )
+    rows_read = models.PositiveIntegerField(_("số dòng đã đọc"), default=0)
+    fingerprint = models.TextField(blank=True)  # the preview's plan, checked by the import
+    result = models.JSONField(default=dict, blank=True)  # counts, or errors (see jobs.py)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    started_at = models.DateTimeField(_("bắt đầu lúc"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("lượt nhập tệp lớn")
+        verbose_name_plural = _("lượt nhập tệp lớn")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_step_display()}: {self.get_state_display()})"

@@ -124,6 +124,10 @@ DATABASES = {
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Write-ahead log: pages keep reading while an import job writes (SQLite otherwise locks
+    # readers out of the file during a long write, and their requests fail).
+    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -271,3 +275,13 @@ LOGGING = {
 # By default a month is approved by someone other than the person who submitted it (four
 # eyes); a one-person office sets WARD_REPORT_SINGLE_PERSON_APPROVAL=true.
 WARD_REPORT_SINGLE_PERSON_APPROVAL = env_bool("WARD_REPORT_SINGLE_PERSON_APPROVAL", False)
+
+# Workbook uploads waiting for their confirmation or their background job: a private folder of
+# the deployment (created 0700, files 0600, each deleted when its import is done), never /tmp.
+# Large imports run outside the request: in a thread of the web process ("thread", the
+# default: nothing else to start, `make run` included) or by `manage.py run_import_jobs`
+# ("worker": a separate service; a restart of the web process then loses no job).
+WARD_REPORT_UPLOAD_DIR = Path(
+    os.environ.get("WARD_REPORT_UPLOAD_DIR") or BASE_DIR / "var" / "uploads"
+)
+WARD_REPORT_IMPORT_RUNNER = os.environ.get("WARD_REPORT_IMPORT_RUNNER") or "thread"

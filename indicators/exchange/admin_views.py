@@ -1,9 +1,15 @@
 """The admin's workbook import: upload, preview what would change, confirm.
 
-Between the preview and the confirmation the uploaded file waits in a private temporary
-directory under a random token bound to the user; the confirmation reads, checks and writes it
-again in one transaction, under the units' row locks, and is refused when the stored rows the
-preview compared with changed since: what was previewed is what gets written, or nothing is.
+Between the preview and the confirmation the uploaded file waits in the deployment's private
+upload folder (``settings.WARD_REPORT_UPLOAD_DIR``, 0700, files 0600) under a random token
+bound to the user; the confirmation reads, checks and writes it again in one transaction, under
+the units' row locks, and is refused when the stored rows the preview compared with changed
+since: what was previewed is what gets written, or nothing is.
+
+Every upload is answered in seconds: a user who may import nothing is refused before the file
+is read, a file past the limits is refused after a quick count of its rows, and a large file
+(:data:`INLINE_SHEET_BYTES`) is previewed and imported by a background job
+(:mod:`indicators.exchange.jobs`) whose page shows its progress.
 """
 
 from __future__ import annotations
@@ -11,27 +17,30 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import tempfile
 import time
 from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from indicators.exchange import WorkbookRejected, import_workbook, plan_import, read_workbook
+from indicators import access
+from indicators.exchange import WorkbookRejected, import_workbook, jobs, plan_import, read_workbook
 from indicators.exchange.planner import KEEP
-from indicators.exchange.reader import MAX_FILE_BYTES
+from indicators.exchange.reader import MAX_FILE_BYTES, check_limits, import_sheet_bytes
 from indicators.exchange.schema import SHEETS
 from indicators.exchange.template import import_workbook_file
+from indicators.models import ImportJob
 from indicators.reporting.export_views import xlsx_response
 
-PENDING_DIR = Path(tempfile.gettempdir()) / "ward-report-imports"
+# Sheets of more than this (uncompressed XML, about 8,000 figure rows) are read by a job: a
+# preview in the request takes about a second per 1 MB on a loaded two-core server.
+INLINE_SHEET_BYTES = 2 * 1024 * 1024
 PENDING_MAX_AGE = 24 * 3600  # seconds an unconfirmed upload is kept
 PREVIEW_ROWS = 50  # changed rows listed per sheet in the preview
 SHOWN_ERRORS = 500
@@ -62,14 +71,19 @@ def _safe_name(name: str) -> str:
 
 
 def _pending_path(user, token: str) -> Path:
-    return PENDING_DIR / f"{user.pk}-{token}.xlsx"
+    return jobs.upload_dir() / f"{user.pk}-{token}.xlsx"
+
+
+def may_import(user) -> bool:
+    """Whether ``user`` may change anything by an import (figures or the catalogue)."""
+    return any(
+        access.has_role_anywhere(user, a) for a in (access.Action.ENTER, access.Action.MANAGE)
+    )
 
 
 def _forget_old_uploads() -> None:
-    if not PENDING_DIR.exists():
-        return
     cutoff = time.time() - PENDING_MAX_AGE
-    for old in PENDING_DIR.glob("*.xlsx"):
+    for old in jobs.upload_dir().glob("[0-9]*-*.xlsx"):
         if old.stat().st_mtime < cutoff:
             old.unlink(missing_ok=True)
 
@@ -95,8 +109,16 @@ def _refused(request: HttpRequest, name: str, rejected: WorkbookRejected) -> Htt
     return TemplateResponse(request, "admin/indicators/import_upload.html", ctx)
 
 
+def _may_not_import(request: HttpRequest) -> HttpResponse:
+    ctx = _ctx(request, refusal=_("Bạn không có quyền nhập số liệu hay sửa danh mục."))
+    return TemplateResponse(request, "admin/indicators/import_upload.html", ctx, status=403)
+
+
 def upload_view(request: HttpRequest) -> HttpResponse:
-    """Upload a workbook; show every error, or a preview of what importing it would change."""
+    """Upload a workbook; show every error, or a preview of what importing it would change
+    (for a large file: the page of the job that previews it)."""
+    if not may_import(request.user):  # before the request's body is read
+        return _may_not_import(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method != "POST" or not form.is_valid():
         return TemplateResponse(
@@ -105,18 +127,18 @@ def upload_view(request: HttpRequest) -> HttpResponse:
     upload = form.cleaned_data["file"]
     name = _safe_name(upload.name)
     try:
+        check_limits(upload)
+        if import_sheet_bytes(upload) > INLINE_SHEET_BYTES:
+            job = jobs.start_preview(user=request.user, upload=upload, file_name=name)
+            return redirect("indicators-import-job", job.pk)
         plan = plan_import(read_workbook(upload, file_name=name), user=request.user)
     except WorkbookRejected as rejected:
         return _refused(request, name, rejected)
     token = ""
     if plan.changes_anything:
         _forget_old_uploads()
-        PENDING_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
         token = secrets.token_hex(16)
-        upload.seek(0)
-        with _pending_path(request.user, token).open("wb") as pending:
-            for chunk in upload.chunks():
-                pending.write(chunk)
+        jobs.store(upload, _pending_path(request.user, token))
         # What the preview showed, to refuse the confirmation if stored rows change meanwhile.
         request.session[f"import-{token}"] = {"name": name, "plan": plan.fingerprint}
     counts = plan.counts
@@ -135,6 +157,8 @@ def upload_view(request: HttpRequest) -> HttpResponse:
 
 def confirm_view(request: HttpRequest) -> HttpResponse:
     """Write the previewed workbook: all of it, or on any error nothing."""
+    if not may_import(request.user):
+        return _may_not_import(request)
     if request.method != "POST":
         return redirect("indicators-import")
     token = request.POST.get("token", "")
@@ -167,6 +191,36 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
     return redirect("indicators-import")
 
 
+def job_view(request: HttpRequest, job_id) -> HttpResponse:
+    """A large import's page: its progress while it runs (the page reloads itself), then the
+    preview (with the button that starts the import) or the errors, then what was imported."""
+    job = get_object_or_404(ImportJob, pk=job_id, user=request.user)
+    result = job.result or {}
+    ctx = _ctx(
+        request,
+        job=job,
+        running=job.state in (ImportJob.State.QUEUED, ImportJob.State.RUNNING)
+        and not jobs.is_lost(job),
+        lost=jobs.is_lost(job),
+        counts=result.get("counts", {}),
+        errors=result.get("errors", []),
+        error_count=result.get("error_count", 0),
+        failure=result.get("failure", ""),
+        imported=result.get("imported", False),
+        can_confirm=bool(job.fingerprint) and job.state == ImportJob.State.DONE,
+    )
+    return TemplateResponse(request, "admin/indicators/import_job.html", ctx)
+
+
+def job_confirm_view(request: HttpRequest, job_id) -> HttpResponse:
+    """Start a previewed job's import (POST); the job page shows how it goes."""
+    job = get_object_or_404(ImportJob, pk=job_id, user=request.user)
+    if request.method == "POST" and may_import(request.user) and not jobs.start_import(job):
+        messages.error(request, _("Không tìm thấy tệp đã tải lên (đã quá hạn?). Hãy tải lên lại."))
+        return redirect("indicators-import")
+    return redirect("indicators-import-job", job.pk)
+
+
 def template_view(request: HttpRequest) -> HttpResponse:
     return xlsx_response(import_workbook_file(), "mau-nhap-so-lieu.xlsx")
 
@@ -176,6 +230,12 @@ def urls() -> list:
     return [
         path("", admin.site.admin_view(upload_view), name="indicators-import"),
         path("confirm/", admin.site.admin_view(confirm_view), name="indicators-import-confirm"),
+        path("jobs/<uuid:job_id>/", admin.site.admin_view(job_view), name="indicators-import-job"),
+        path(
+            "jobs/<uuid:job_id>/confirm/",
+            admin.site.admin_view(job_confirm_view),
+            name="indicators-import-job-confirm",
+        ),
         path(
             "template.xlsx",
             admin.site.admin_view(template_view),

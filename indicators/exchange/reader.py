@@ -8,8 +8,10 @@ turns one row's cells into the typed values its columns declare, recording every
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,6 +23,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from indicators.core.numbers import NumberFormatError, parse_number
+from indicators.core.text import control_character_message, control_characters
 from indicators.exchange.schema import SHEETS, Column, ColumnType, Sheet
 
 # Limits that keep a hostile or mistaken upload from exhausting the server.
@@ -28,6 +31,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024  # the .xlsx file itself
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # Σ declared sizes of the zip members (zip bombs)
 MAX_ZIP_MEMBERS = 1000
 MAX_DATA_ROWS = 200_000  # all sheets together, header rows excluded
+MAX_BLANK_ROWS = 50_000  # blank rows read (styled or skipped over), all sheets together
 MAX_COLUMNS = 30  # cells beyond this column are never read
 MAX_ERRORS = 1000  # reading stops collecting after this many problems
 
@@ -83,16 +87,17 @@ class RawWorkbook:
 # --- Reading the file ---------------------------------------------------------------------
 
 
-def read_workbook(file: IO[bytes], *, file_name: str) -> RawWorkbook:
+def read_workbook(
+    file: IO[bytes], *, file_name: str, progress: Callable[[int], None] | None = None
+) -> RawWorkbook:
     """Open an uploaded .xlsx safely and return its known sheets' rows.
 
     Raises :class:`WorkbookRejected` for a file that is too big, is not a workbook, is damaged,
-    or whose headers do not match the expected keys.
+    has more than :data:`MAX_DATA_ROWS` rows or :data:`MAX_BLANK_ROWS` blank rows, or whose
+    headers do not match the expected keys. ``progress`` is told the number of rows read so
+    far, every :data:`PROGRESS_EVERY` rows.
     """
-    file_error = _check_container(file)
-    if file_error:
-        raise WorkbookRejected([CellError("", 0, "", file_error)])
-    file.seek(0)
+    check_limits(file)
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of errors for damaged files
@@ -107,17 +112,11 @@ def read_workbook(file: IO[bytes], *, file_name: str) -> RawWorkbook:
                 "Sổ tính không có trang nào để nhập. Tên trang phải là một trong: %(names)s."
             ) % {"names": ", ".join(SHEETS)}
             raise WorkbookRejected([CellError("", 0, "", message)])
-        row_count = 0
+        counter = RowCounter(progress)
         for key in present:
-            rows, headers, row_count = _read_sheet(
-                workbook[names[key]], SHEETS[key], errors, row_count
-            )
+            rows, headers = _read_sheet(workbook[names[key]], SHEETS[key], errors, counter)
             raw.sheets[key], raw.headers[key] = rows, headers
-            if row_count > MAX_DATA_ROWS:
-                message = _(
-                    "Tệp có hơn %(limit)d dòng số liệu; hãy chia thành nhiều tệp nhỏ hơn."
-                ) % {"limit": MAX_DATA_ROWS}
-                raise WorkbookRejected([CellError("", 0, "", message)])
+            _refuse_too_many_rows(counter.data, counter.blank)
     except WorkbookRejected:
         raise
     except Exception:
@@ -127,6 +126,29 @@ def read_workbook(file: IO[bytes], *, file_name: str) -> RawWorkbook:
     if errors:
         raise WorkbookRejected(errors)
     return raw
+
+
+def check_limits(file: IO[bytes]) -> None:
+    """Refuse a file past the limits (size, zip, rows) in seconds, before reading its cells."""
+    file_error = _check_container(file)
+    if file_error:
+        raise WorkbookRejected([CellError("", 0, "", file_error)])
+    file.seek(0)
+    _refuse_too_many_rows(*count_rows(file))
+    file.seek(0)
+
+
+def import_sheet_bytes(file: IO[bytes]) -> int:
+    """The declared uncompressed size of the sheets the import reads (0 if unreadable): how
+    long reading will take, known at once."""
+    file.seek(0)
+    try:
+        with zipfile.ZipFile(file) as archive:
+            return sum(archive.getinfo(path).file_size for path in _import_sheet_paths(archive))
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return 0
+    finally:
+        file.seek(0)
 
 
 def _damaged_message() -> str:
@@ -169,7 +191,122 @@ def _check_container(file: IO[bytes]) -> str:
     return ""
 
 
-def _read_sheet(sheet, spec: Sheet, errors: list[CellError], row_count: int):
+PROGRESS_EVERY = 5000  # rows between two calls of read_workbook's ``progress``
+
+
+@dataclass
+class RowCounter:
+    """Rows read so far in all sheets (headers excluded), data and blank ones apart."""
+
+    progress: Callable[[int], None] | None = None
+    data: int = 0
+    blank: int = 0
+
+    def count(self, *, blank: bool) -> bool:
+        """Count one row; False once a limit is passed (stop reading)."""
+        if blank:
+            self.blank += 1
+        else:
+            self.data += 1
+        if self.progress and (self.data + self.blank) % PROGRESS_EVERY == 0:
+            self.progress(self.data + self.blank)
+        return self.data <= MAX_DATA_ROWS and self.blank <= MAX_BLANK_ROWS
+
+
+def _refuse_too_many_rows(data: int, blank: int) -> None:
+    if data > MAX_DATA_ROWS:
+        message = _("Tệp có hơn %(limit)d dòng số liệu; hãy chia thành nhiều tệp nhỏ hơn.") % {
+            "limit": MAX_DATA_ROWS
+        }
+        raise WorkbookRejected([CellError("", 0, "", message)])
+    if blank > MAX_BLANK_ROWS:
+        message = _(
+            "Tệp có hơn %(limit)d dòng trống; hãy xóa các dòng trống thừa (chọn các dòng dưới "
+            "bảng, Xóa dòng) rồi lưu lại."
+        ) % {"limit": MAX_BLANK_ROWS}
+        raise WorkbookRejected([CellError("", 0, "", message)])
+
+
+# A worksheet's rows, as the file's XML writes them: enough to count rows without parsing
+# cells. A row holds a value when one of its cells has a <v> (value) or <is> (inline string).
+_ROW_XML = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
+SCAN_CHUNK = 1024 * 1024
+
+
+def count_rows(file: IO[bytes]) -> tuple[int, int]:
+    """(rows with a value, blank rows) in the workbook's import sheets, header rows excluded,
+    counted from the sheets' XML in a fraction of the time reading takes (openpyxl itself
+    parses a whole sheet that does not declare its size before it yields a row).
+
+    Blank rows include the rows a sheet skips over (a value on row 2,500,000 of an otherwise
+    empty sheet counts 2,499,998 blank rows), as reading them would yield them. A check before
+    reading: :func:`read_workbook` still counts every row it reads. A damaged file counts
+    (0, 0) here and is refused by the reading.
+    """
+    data = blank = 0
+    try:
+        with zipfile.ZipFile(file) as archive:
+            for path in _import_sheet_paths(archive):
+                with archive.open(path) as source:
+                    with_value, highest = _scan_rows(source)
+                if highest:
+                    data += max(with_value - 1, 0)  # the header row
+                    blank += max(highest - 1 - max(with_value - 1, 0), 0)
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return 0, 0
+    return data, blank
+
+
+_SHEET_XML = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
+_RELATION_XML = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
+
+
+def _attribute(attributes: bytes, name: str) -> str:
+    found = re.search(rb"(?:^|\s)(?:\w+:)?" + name.encode() + rb'="([^"]*)"', attributes)
+    return html.unescape(found.group(1).decode("utf-8", "replace")) if found else ""
+
+
+def _import_sheet_paths(archive: zipfile.ZipFile) -> list[str]:
+    """The zip members holding the sheets the import reads (named as in ``SHEETS``)."""
+    workbook = archive.read("xl/workbook.xml")
+    relations = archive.read("xl/_rels/workbook.xml.rels")
+    targets = {
+        _attribute(m.group(1), "Id"): _attribute(m.group(1), "Target")
+        for m in _RELATION_XML.finditer(relations)
+    }
+    paths = []
+    for match in _SHEET_XML.finditer(workbook):
+        name = _attribute(match.group(1), "name").strip().lower()
+        target = targets.get(_attribute(match.group(1), "id"), "")
+        if name in SHEETS and target:
+            paths.append(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
+    return paths
+
+
+def _scan_rows(source: IO[bytes]) -> tuple[int, int]:
+    """(rows holding a value, the highest row number) of one worksheet's XML."""
+    with_value = highest = position = 0
+    pending = b""
+    while chunk := source.read(SCAN_CHUNK):
+        pending += chunk
+        end = 0
+        for match in _ROW_XML.finditer(pending):
+            position += 1
+            number = _ROW_NUMBER.search(match.group(1))
+            position = int(number.group(1)) if number else position
+            highest = max(highest, position)
+            if match.group(2) and _HAS_VALUE.search(match.group(2)):
+                with_value += 1
+            end = match.end()
+        pending = pending[end:]
+        if len(pending) > 16 * SCAN_CHUNK:  # one row of more than 16 MB: not ours to read
+            raise WorkbookRejected([CellError("", 0, "", _damaged_message())])
+    return with_value, highest
+
+
+def _read_sheet(sheet, spec: Sheet, errors: list[CellError], counter: RowCounter):
     rows: list[SheetRow] = []
     columns: dict[int, str] = {}  # 0-based position → key
     header_seen = False
@@ -179,11 +316,11 @@ def _read_sheet(sheet, spec: Sheet, errors: list[CellError], row_count: int):
             header_seen = True
             columns = _read_header(values, spec, errors)
             continue
-        if all(_is_blank(v) for v in values):
-            continue
-        row_count += 1
-        if row_count > MAX_DATA_ROWS:
+        blank = all(_is_blank(v) for v in values)
+        if not counter.count(blank=blank):
             break
+        if blank:
+            continue
         rows.append(
             SheetRow(
                 number=number,
@@ -193,7 +330,7 @@ def _read_sheet(sheet, spec: Sheet, errors: list[CellError], row_count: int):
         )
     if not header_seen:
         errors.append(CellError(spec.key, 1, "", _("Trang trống: thiếu dòng tiêu đề.")))
-    return rows, set(columns.values()), row_count
+    return rows, set(columns.values())
 
 
 _QUOTED = re.compile(r'"[^"]*"|\\.')
@@ -276,6 +413,10 @@ class Cells:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         text = str(value).strip()
+        found = control_characters(text)  # every text column holds one line
+        if found:
+            self.error(column, str(control_character_message(found)))
+            return ""
         if len(text) > max_length:
             self.error(column, _("Dài quá %(limit)d ký tự.") % {"limit": max_length})
         return text

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from indicators.core.numbers import strip_zeros
+from indicators.core.text import put_text
 from indicators.exchange.schema import SHEETS, ColumnType
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -55,8 +56,9 @@ def import_workbook_file(data: dict[str, list[dict]] | None = None) -> Workbook:
             cell.comment = comment
             sheet.column_dimensions[get_column_letter(index)].width = column.width
         sheet.freeze_panes = "A2"
-        for record in (data or {}).get(key, []):
-            sheet.append([_cell_value(record.get(column)) for column in spec.names])
+        for row, record in enumerate((data or {}).get(key, []), start=2):
+            for index, column in enumerate(spec.names, start=1):
+                put_text(sheet.cell(row=row, column=index), _cell_value(record.get(column)))
         for index, column in enumerate(spec.columns, start=1):
             if column.type != ColumnType.CHOICE:
                 continue
@@ -105,7 +107,8 @@ def _write_guide(sheet) -> None:
         for column in spec.columns:
             lines.append((key, column.name, str(column.help)))
     for number, line in enumerate(lines, start=1):
-        sheet.append(list(line))
+        for index, text in enumerate(line, start=1):
+            put_text(sheet.cell(row=number, column=index), text)
         if number in (1, 5):
             for cell in sheet[number]:
                 cell.font = BOLD

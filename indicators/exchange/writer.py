@@ -9,6 +9,7 @@ since the preview, refuse the whole import with a message; nothing is half writt
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import IO
 
 from django.db import IntegrityError, OperationalError, transaction
@@ -36,7 +37,12 @@ BULK_CREATED = ("targets", "figures")  # many rows: created in batches
 
 
 def import_workbook(
-    file: IO[bytes], *, file_name: str, user=None, expected: str = ""
+    file: IO[bytes],
+    *,
+    file_name: str,
+    user=None,
+    expected: str = "",
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, SheetCounts]:
     """Read, validate and write a workbook: everything or, on any error, nothing.
 
@@ -45,7 +51,7 @@ def import_workbook(
     the stored rows it would write over changed since. Raises :class:`WorkbookRejected`
     listing every problem.
     """
-    raw = read_workbook(file, file_name=file_name)
+    raw = read_workbook(file, file_name=file_name, progress=progress)
     try:
         with transaction.atomic():
             _lock_units_named(raw)

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,194 +15,521 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='mã')),
-                ('name', models.CharField(max_length=200, verbose_name='tên')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='tên tiếng Anh')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='thứ tự')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="mã")),
+                ("name", models.CharField(max_length=200, verbose_name="tên")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="tên tiếng Anh"),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="thứ tự")),
             ],
             options={
-                'verbose_name': 'lĩnh vực',
-                'verbose_name_plural': 'lĩnh vực',
-                'ordering': ['order', 'code'],
+                "verbose_name": "lĩnh vực",
+                "verbose_name_plural": "lĩnh vực",
+                "ordering": ["order", "code"],
             },
             bases=(indicators.models.TranslatedNameMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Authority',
+            name="Authority",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='mã')),
-                ('name', models.CharField(max_length=200, verbose_name='tên')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='tên tiếng Anh')),
-                ('report_phrase', models.CharField(blank=True, help_text='Ví dụ: "chỉ tiêu giao thành phố", "chỉ tiêu HĐND phường giao".', max_length=200, verbose_name='cách gọi chỉ tiêu trong báo cáo')),
-                ('report_phrase_en', models.CharField(blank=True, max_length=200, verbose_name='cách gọi chỉ tiêu (tiếng Anh)')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='thứ tự')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="mã")),
+                ("name", models.CharField(max_length=200, verbose_name="tên")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="tên tiếng Anh"),
+                ),
+                (
+                    "report_phrase",
+                    models.CharField(
+                        blank=True,
+                        help_text='Ví dụ: "chỉ tiêu giao thành phố", "chỉ tiêu HĐND phường giao".',
+                        max_length=200,
+                        verbose_name="cách gọi chỉ tiêu trong báo cáo",
+                    ),
+                ),
+                (
+                    "report_phrase_en",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="cách gọi chỉ tiêu (tiếng Anh)"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="thứ tự")),
             ],
             options={
-                'verbose_name': 'cơ quan giao chỉ tiêu',
-                'verbose_name_plural': 'cơ quan giao chỉ tiêu',
-                'ordering': ['order', 'code'],
+                "verbose_name": "cơ quan giao chỉ tiêu",
+                "verbose_name_plural": "cơ quan giao chỉ tiêu",
+                "ordering": ["order", "code"],
             },
             bases=(indicators.models.TranslatedNameMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='mã')),
-                ('name', models.CharField(max_length=300, verbose_name='tên')),
-                ('name_en', models.CharField(blank=True, max_length=300, verbose_name='tên tiếng Anh')),
-                ('short_name', models.CharField(blank=True, help_text='Tên dùng trong câu báo cáo, ví dụ "Dịch vụ công trực tuyến".', max_length=200, verbose_name='tên ngắn trong báo cáo')),
-                ('short_name_en', models.CharField(blank=True, max_length=200, verbose_name='tên ngắn (tiếng Anh)')),
-                ('unit', models.CharField(max_length=40, verbose_name='đơn vị tính')),
-                ('unit_en', models.CharField(blank=True, max_length=40, verbose_name='đơn vị tính (tiếng Anh)')),
-                ('kind', models.CharField(choices=[('sum', 'Cộng dồn (tổng các tháng, tổng các đơn vị)'), ('ratio', 'Tỷ lệ từ tử số/mẫu số'), ('level', 'Số tại thời điểm (tháng cuối có số liệu)'), ('reported', 'Tỷ lệ % do hệ thống khác công bố (không có tử số/mẫu số)')], max_length=10, verbose_name='loại')),
-                ('direction', models.CharField(choices=[('up', 'Càng cao càng tốt'), ('down', 'Càng thấp càng tốt')], default='up', max_length=4, verbose_name='chiều tốt')),
-                ('numerator_label', models.CharField(blank=True, max_length=200, verbose_name='tử số')),
-                ('denominator_label', models.CharField(blank=True, max_length=200, verbose_name='mẫu số')),
-                ('is_main', models.BooleanField(default=False, help_text='Chỉ tiêu chính được so sánh giữa các đơn vị cấp dưới.', verbose_name='chỉ tiêu chính')),
-                ('is_active', models.BooleanField(default=True, verbose_name='đang dùng')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='thứ tự')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='indicators', to='indicators.area', verbose_name='lĩnh vực')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="mã")),
+                ("name", models.CharField(max_length=300, verbose_name="tên")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=300, verbose_name="tên tiếng Anh"),
+                ),
+                (
+                    "short_name",
+                    models.CharField(
+                        blank=True,
+                        help_text='Tên dùng trong câu báo cáo, ví dụ "Dịch vụ công trực tuyến".',
+                        max_length=200,
+                        verbose_name="tên ngắn trong báo cáo",
+                    ),
+                ),
+                (
+                    "short_name_en",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="tên ngắn (tiếng Anh)"
+                    ),
+                ),
+                ("unit", models.CharField(max_length=40, verbose_name="đơn vị tính")),
+                (
+                    "unit_en",
+                    models.CharField(
+                        blank=True, max_length=40, verbose_name="đơn vị tính (tiếng Anh)"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("sum", "Cộng dồn (tổng các tháng, tổng các đơn vị)"),
+                            ("ratio", "Tỷ lệ từ tử số/mẫu số"),
+                            ("level", "Số tại thời điểm (tháng cuối có số liệu)"),
+                            (
+                                "reported",
+                                "Tỷ lệ % do hệ thống khác công bố (không có tử số/mẫu số)",
+                            ),
+                        ],
+                        max_length=10,
+                        verbose_name="loại",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("up", "Càng cao càng tốt"), ("down", "Càng thấp càng tốt")],
+                        default="up",
+                        max_length=4,
+                        verbose_name="chiều tốt",
+                    ),
+                ),
+                (
+                    "numerator_label",
+                    models.CharField(blank=True, max_length=200, verbose_name="tử số"),
+                ),
+                (
+                    "denominator_label",
+                    models.CharField(blank=True, max_length=200, verbose_name="mẫu số"),
+                ),
+                (
+                    "is_main",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Chỉ tiêu chính được so sánh giữa các đơn vị cấp dưới.",
+                        verbose_name="chỉ tiêu chính",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="đang dùng")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="thứ tự")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="indicators",
+                        to="indicators.area",
+                        verbose_name="lĩnh vực",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chỉ tiêu',
-                'verbose_name_plural': 'danh mục chỉ tiêu',
-                'ordering': ['area__order', 'order', 'code'],
+                "verbose_name": "chỉ tiêu",
+                "verbose_name_plural": "danh mục chỉ tiêu",
+                "ordering": ["area__order", "order", "code"],
             },
             bases=(indicators.models.TranslatedNameMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='mã')),
-                ('name', models.CharField(max_length=200, verbose_name='tên')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='tên tiếng Anh')),
-                ('level', models.CharField(choices=[('province', 'Tỉnh/thành phố trực thuộc trung ương'), ('city', 'Thành phố'), ('district', 'Quận/huyện/thị xã'), ('ward', 'Phường'), ('commune', 'Xã'), ('town', 'Thị trấn'), ('special_zone', 'Đặc khu'), ('group', 'Tổ dân phố/thôn')], max_length=20, verbose_name='cấp')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='thứ tự')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='indicators.unit', verbose_name='đơn vị cấp trên')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="mã")),
+                ("name", models.CharField(max_length=200, verbose_name="tên")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="tên tiếng Anh"),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "Tỉnh/thành phố trực thuộc trung ương"),
+                            ("city", "Thành phố"),
+                            ("district", "Quận/huyện/thị xã"),
+                            ("ward", "Phường"),
+                            ("commune", "Xã"),
+                            ("town", "Thị trấn"),
+                            ("special_zone", "Đặc khu"),
+                            ("group", "Tổ dân phố/thôn"),
+                        ],
+                        max_length=20,
+                        verbose_name="cấp",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="thứ tự")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="indicators.unit",
+                        verbose_name="đơn vị cấp trên",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'đơn vị hành chính',
-                'verbose_name_plural': 'đơn vị hành chính',
-                'ordering': ['order', 'name'],
+                "verbose_name": "đơn vị hành chính",
+                "verbose_name_plural": "đơn vị hành chính",
+                "ordering": ["order", "name"],
             },
             bases=(indicators.models.TranslatedNameMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='năm')),
-                ('value', models.DecimalField(decimal_places=4, max_digits=22, verbose_name='giá trị chỉ tiêu năm')),
-                ('basis', models.CharField(blank=True, help_text='Số, ngày nghị quyết hoặc quyết định giao chỉ tiêu.', max_length=300, verbose_name='căn cứ giao chỉ tiêu')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='indicators.authority', verbose_name='cơ quan giao')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='targets', to='indicators.indicator', verbose_name='chỉ tiêu')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='indicators.unit', verbose_name='đơn vị')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="năm")),
+                (
+                    "value",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=22, verbose_name="giá trị chỉ tiêu năm"
+                    ),
+                ),
+                (
+                    "basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="Số, ngày nghị quyết hoặc quyết định giao chỉ tiêu.",
+                        max_length=300,
+                        verbose_name="căn cứ giao chỉ tiêu",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="indicators.authority",
+                        verbose_name="cơ quan giao",
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="targets",
+                        to="indicators.indicator",
+                        verbose_name="chỉ tiêu",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="indicators.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chỉ tiêu được giao',
-                'verbose_name_plural': 'chỉ tiêu được giao',
-                'ordering': ['year', 'indicator__area__order', 'indicator__order', 'authority__order'],
+                "verbose_name": "chỉ tiêu được giao",
+                "verbose_name_plural": "chỉ tiêu được giao",
+                "ordering": [
+                    "year",
+                    "indicator__area__order",
+                    "indicator__order",
+                    "authority__order",
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PeriodReport',
+            name="PeriodReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='năm')),
-                ('period', models.CharField(help_text='m1…m12, q1…q4, 6m, 9m, y, ytd1…ytd12', max_length=8, verbose_name='kỳ báo cáo')),
-                ('results', models.TextField(blank=True, verbose_name='kết quả đạt được')),
-                ('shortcomings', models.TextField(blank=True, verbose_name='tồn tại, hạn chế')),
-                ('tasks', models.TextField(blank=True, verbose_name='nhiệm vụ trọng tâm kỳ tới')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người cập nhật')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='indicators.unit', verbose_name='đơn vị')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="năm")),
+                (
+                    "period",
+                    models.CharField(
+                        help_text="m1…m12, q1…q4, 6m, 9m, y, ytd1…ytd12",
+                        max_length=8,
+                        verbose_name="kỳ báo cáo",
+                    ),
+                ),
+                ("results", models.TextField(blank=True, verbose_name="kết quả đạt được")),
+                ("shortcomings", models.TextField(blank=True, verbose_name="tồn tại, hạn chế")),
+                ("tasks", models.TextField(blank=True, verbose_name="nhiệm vụ trọng tâm kỳ tới")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người cập nhật",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="indicators.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'nội dung báo cáo kỳ',
-                'verbose_name_plural': 'nội dung báo cáo kỳ',
-                'ordering': ['-year', 'period'],
+                "verbose_name": "nội dung báo cáo kỳ",
+                "verbose_name_plural": "nội dung báo cáo kỳ",
+                "ordering": ["-year", "period"],
             },
         ),
         migrations.CreateModel(
-            name='Figure',
+            name="Figure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='năm')),
-                ('month', models.PositiveSmallIntegerField(verbose_name='tháng')),
-                ('value', models.DecimalField(blank=True, decimal_places=4, max_digits=22, null=True, verbose_name='số liệu')),
-                ('numerator', models.DecimalField(blank=True, decimal_places=4, max_digits=22, null=True, verbose_name='tử số')),
-                ('denominator', models.DecimalField(blank=True, decimal_places=4, max_digits=22, null=True, verbose_name='mẫu số')),
-                ('status', models.CharField(choices=[('estimate', 'Ước thực hiện'), ('official', 'Chính thức')], default='official', max_length=10, verbose_name='tình trạng số liệu')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='nguồn nhập')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='nhập lúc')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='sửa lúc')),
-                ('entered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người nhập')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='figures', to='indicators.indicator', verbose_name='chỉ tiêu')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='figures', to='indicators.unit', verbose_name='đơn vị')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="năm")),
+                ("month", models.PositiveSmallIntegerField(verbose_name="tháng")),
+                (
+                    "value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=22,
+                        null=True,
+                        verbose_name="số liệu",
+                    ),
+                ),
+                (
+                    "numerator",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=22, null=True, verbose_name="tử số"
+                    ),
+                ),
+                (
+                    "denominator",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=22,
+                        null=True,
+                        verbose_name="mẫu số",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("estimate", "Ước thực hiện"), ("official", "Chính thức")],
+                        default="official",
+                        max_length=10,
+                        verbose_name="tình trạng số liệu",
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="nguồn nhập")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="nhập lúc")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="sửa lúc")),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người nhập",
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="figures",
+                        to="indicators.indicator",
+                        verbose_name="chỉ tiêu",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="figures",
+                        to="indicators.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'số liệu tháng',
-                'verbose_name_plural': 'số liệu tháng',
-                'ordering': ['year', 'month', 'indicator__area__order', 'indicator__order'],
+                "verbose_name": "số liệu tháng",
+                "verbose_name_plural": "số liệu tháng",
+                "ordering": ["year", "month", "indicator__area__order", "indicator__order"],
             },
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('id')), _negated=True), name='unit_not_its_own_parent'),
+            model_name="unit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("id")), _negated=True),
+                name="unit_not_its_own_parent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.UniqueConstraint(fields=('unit', 'indicator', 'year', 'authority'), name='one_target_per_unit_indicator_year_authority'),
+            model_name="target",
+            constraint=models.UniqueConstraint(
+                fields=("unit", "indicator", "year", "authority"),
+                name="one_target_per_unit_indicator_year_authority",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='target_not_negative'),
+            model_name="target",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("value__gte", 0)), name="target_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.CheckConstraint(condition=models.Q(('year__gte', 1900), ('year__lte', 2100)), name='target_year_in_range'),
+            model_name="target",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("year__gte", 1900), ("year__lte", 2100)),
+                name="target_year_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='periodreport',
-            constraint=models.UniqueConstraint(fields=('unit', 'year', 'period'), name='one_report_per_unit_period'),
+            model_name="periodreport",
+            constraint=models.UniqueConstraint(
+                fields=("unit", "year", "period"), name="one_report_per_unit_period"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.UniqueConstraint(fields=('unit', 'indicator', 'year', 'month'), name='one_figure_per_unit_indicator_month'),
+            model_name="figure",
+            constraint=models.UniqueConstraint(
+                fields=("unit", "indicator", "year", "month"),
+                name="one_figure_per_unit_indicator_month",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.CheckConstraint(condition=models.Q(('month__gte', 1), ('month__lte', 12)), name='figure_month_1_to_12'),
+            model_name="figure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("month__gte", 1), ("month__lte", 12)),
+                name="figure_month_1_to_12",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.CheckConstraint(condition=models.Q(('year__gte', 1900), ('year__lte', 2100)), name='figure_year_in_range'),
+            model_name="figure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("year__gte", 1900), ("year__lte", 2100)),
+                name="figure_year_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.CheckConstraint(condition=models.Q(('value__isnull', True), ('value__gte', 0), _connector='OR'), name='figure_value_not_negative'),
+            model_name="figure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("value__isnull", True), ("value__gte", 0), _connector="OR"),
+                name="figure_value_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.CheckConstraint(condition=models.Q(('numerator__isnull', True), ('numerator__gte', 0), _connector='OR'), name='figure_numerator_not_negative'),
+            model_name="figure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("numerator__isnull", True), ("numerator__gte", 0), _connector="OR"
+                ),
+                name="figure_numerator_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.CheckConstraint(condition=models.Q(('denominator__isnull', True), ('denominator__gt', 0), _connector='OR'), name='figure_denominator_positive'),
+            model_name="figure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("denominator__isnull", True), ("denominator__gt", 0), _connector="OR"
+                ),
+                name="figure_denominator_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.CheckConstraint(condition=models.Q(('numerator__isnull', True), ('denominator__isnull', True), ('numerator__lte', models.F('denominator')), _connector='OR'), name='figure_numerator_within_denominator'),
+            model_name="figure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("numerator__isnull", True),
+                    ("denominator__isnull", True),
+                    ("numerator__lte", models.F("denominator")),
+                    _connector="OR",
+                ),
+                name="figure_numerator_within_denominator",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('denominator__isnull', True), ('numerator__isnull', True), ('value__isnull', False)), models.Q(('denominator__isnull', False), ('numerator__isnull', False), ('value__isnull', True)), _connector='OR'), name='figure_value_or_counts'),
+            model_name="figure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("denominator__isnull", True),
+                        ("numerator__isnull", True),
+                        ("value__isnull", False),
+                    ),
+                    models.Q(
+                        ("denominator__isnull", False),
+                        ("numerator__isnull", False),
+                        ("value__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="figure_value_or_counts",
+            ),
         ),
     ]

@@ -6,46 +6,129 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0001_initial'),
+        ("indicators", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MonthApproval',
+            name="MonthApproval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='năm')),
-                ('month', models.PositiveSmallIntegerField(verbose_name='tháng')),
-                ('status', models.CharField(choices=[('open', 'Đang mở'), ('submitted', 'Đã gửi duyệt'), ('approved', 'Đã phê duyệt')], default='open', max_length=10, verbose_name='trạng thái')),
-                ('changed_at', models.DateTimeField(auto_now=True, verbose_name='thực hiện lúc')),
-                ('reason', models.TextField(blank=True, verbose_name='lý do')),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người thực hiện')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='approvals', to='indicators.unit', verbose_name='đơn vị')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="năm")),
+                ("month", models.PositiveSmallIntegerField(verbose_name="tháng")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Đang mở"),
+                            ("submitted", "Đã gửi duyệt"),
+                            ("approved", "Đã phê duyệt"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="trạng thái",
+                    ),
+                ),
+                ("changed_at", models.DateTimeField(auto_now=True, verbose_name="thực hiện lúc")),
+                ("reason", models.TextField(blank=True, verbose_name="lý do")),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người thực hiện",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="approvals",
+                        to="indicators.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'phê duyệt số liệu tháng',
-                'verbose_name_plural': 'phê duyệt số liệu tháng',
-                'ordering': ['-year', '-month', 'unit__order'],
-                'constraints': [models.UniqueConstraint(fields=('unit', 'year', 'month'), name='one_approval_per_unit_month'), models.CheckConstraint(condition=models.Q(('month__gte', 1), ('month__lte', 12)), name='approval_month_1_to_12'), models.CheckConstraint(condition=models.Q(('year__gte', 1900), ('year__lte', 2100)), name='approval_year_in_range')],
+                "verbose_name": "phê duyệt số liệu tháng",
+                "verbose_name_plural": "phê duyệt số liệu tháng",
+                "ordering": ["-year", "-month", "unit__order"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("unit", "year", "month"), name="one_approval_per_unit_month"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("month__gte", 1), ("month__lte", 12)),
+                        name="approval_month_1_to_12",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("year__gte", 1900), ("year__lte", 2100)),
+                        name="approval_year_in_range",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RoleGrant',
+            name="RoleGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('viewer', 'Xem số liệu'), ('data_entry', 'Nhập số liệu'), ('approver', 'Phê duyệt'), ('city_admin', 'Quản trị danh mục')], max_length=20, verbose_name='vai trò')),
-                ('granted_at', models.DateTimeField(auto_now_add=True, verbose_name='cấp lúc')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_grants', to='indicators.unit', verbose_name='đơn vị')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_grants', to=settings.AUTH_USER_MODEL, verbose_name='người dùng')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("viewer", "Xem số liệu"),
+                            ("data_entry", "Nhập số liệu"),
+                            ("approver", "Phê duyệt"),
+                            ("city_admin", "Quản trị danh mục"),
+                        ],
+                        max_length=20,
+                        verbose_name="vai trò",
+                    ),
+                ),
+                ("granted_at", models.DateTimeField(auto_now_add=True, verbose_name="cấp lúc")),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_grants",
+                        to="indicators.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_grants",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người dùng",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'phân quyền',
-                'verbose_name_plural': 'phân quyền',
-                'ordering': ['user__username', 'unit__order', 'role'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'unit', 'role'), name='one_grant_per_user_unit_role')],
+                "verbose_name": "phân quyền",
+                "verbose_name_plural": "phân quyền",
+                "ordering": ["user__username", "unit__order", "role"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "unit", "role"), name="one_grant_per_user_unit_role"
+                    )
+                ],
             },
         ),
     ]

@@ -7,116 +7,375 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0002_roles_and_month_approval'),
+        ("indicators", "0002_roles_and_month_approval"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalFigure',
+            name="HistoricalFigure",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('history_change_reason', models.TextField(null=True)),
-                ('year', models.PositiveSmallIntegerField(verbose_name='năm')),
-                ('month', models.PositiveSmallIntegerField(verbose_name='tháng')),
-                ('value', models.DecimalField(blank=True, decimal_places=4, max_digits=22, null=True, verbose_name='số liệu')),
-                ('numerator', models.DecimalField(blank=True, decimal_places=4, max_digits=22, null=True, verbose_name='tử số')),
-                ('denominator', models.DecimalField(blank=True, decimal_places=4, max_digits=22, null=True, verbose_name='mẫu số')),
-                ('status', models.CharField(choices=[('estimate', 'Ước thực hiện'), ('official', 'Chính thức')], default='official', max_length=10, verbose_name='tình trạng số liệu')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='nguồn nhập')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='nhập lúc')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='sửa lúc')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('entered_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người nhập')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('indicator', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.indicator', verbose_name='chỉ tiêu')),
-                ('unit', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.unit', verbose_name='đơn vị')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("history_change_reason", models.TextField(null=True)),
+                ("year", models.PositiveSmallIntegerField(verbose_name="năm")),
+                ("month", models.PositiveSmallIntegerField(verbose_name="tháng")),
+                (
+                    "value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=22,
+                        null=True,
+                        verbose_name="số liệu",
+                    ),
+                ),
+                (
+                    "numerator",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=22, null=True, verbose_name="tử số"
+                    ),
+                ),
+                (
+                    "denominator",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=22,
+                        null=True,
+                        verbose_name="mẫu số",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("estimate", "Ước thực hiện"), ("official", "Chính thức")],
+                        default="official",
+                        max_length=10,
+                        verbose_name="tình trạng số liệu",
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="nguồn nhập")),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="nhập lúc"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="sửa lúc"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người nhập",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="indicators.indicator",
+                        verbose_name="chỉ tiêu",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="indicators.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lịch sử sửa số liệu tháng',
-                'verbose_name_plural': 'lịch sử sửa số liệu tháng',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "lịch sử sửa số liệu tháng",
+                "verbose_name_plural": "lịch sử sửa số liệu tháng",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalMonthApproval',
+            name="HistoricalMonthApproval",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('history_change_reason', models.TextField(null=True)),
-                ('year', models.PositiveSmallIntegerField(verbose_name='năm')),
-                ('month', models.PositiveSmallIntegerField(verbose_name='tháng')),
-                ('status', models.CharField(choices=[('open', 'Đang mở'), ('submitted', 'Đã gửi duyệt'), ('approved', 'Đã phê duyệt')], default='open', max_length=10, verbose_name='trạng thái')),
-                ('changed_at', models.DateTimeField(blank=True, editable=False, verbose_name='thực hiện lúc')),
-                ('reason', models.TextField(blank=True, verbose_name='lý do')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('changed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người thực hiện')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.unit', verbose_name='đơn vị')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("history_change_reason", models.TextField(null=True)),
+                ("year", models.PositiveSmallIntegerField(verbose_name="năm")),
+                ("month", models.PositiveSmallIntegerField(verbose_name="tháng")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Đang mở"),
+                            ("submitted", "Đã gửi duyệt"),
+                            ("approved", "Đã phê duyệt"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="trạng thái",
+                    ),
+                ),
+                (
+                    "changed_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="thực hiện lúc"),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="lý do")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người thực hiện",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="indicators.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lịch sử gửi duyệt, phê duyệt',
-                'verbose_name_plural': 'lịch sử gửi duyệt, phê duyệt',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "lịch sử gửi duyệt, phê duyệt",
+                "verbose_name_plural": "lịch sử gửi duyệt, phê duyệt",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalPeriodReport',
+            name="HistoricalPeriodReport",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('history_change_reason', models.TextField(null=True)),
-                ('year', models.PositiveSmallIntegerField(verbose_name='năm')),
-                ('period', models.CharField(help_text='m1…m12, q1…q4, 6m, 9m, y, ytd1…ytd12', max_length=8, verbose_name='kỳ báo cáo')),
-                ('results', models.TextField(blank=True, verbose_name='kết quả đạt được')),
-                ('shortcomings', models.TextField(blank=True, verbose_name='tồn tại, hạn chế')),
-                ('tasks', models.TextField(blank=True, verbose_name='nhiệm vụ trọng tâm kỳ tới')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='cập nhật lúc')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.unit', verbose_name='đơn vị')),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người cập nhật')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("history_change_reason", models.TextField(null=True)),
+                ("year", models.PositiveSmallIntegerField(verbose_name="năm")),
+                (
+                    "period",
+                    models.CharField(
+                        help_text="m1…m12, q1…q4, 6m, 9m, y, ytd1…ytd12",
+                        max_length=8,
+                        verbose_name="kỳ báo cáo",
+                    ),
+                ),
+                ("results", models.TextField(blank=True, verbose_name="kết quả đạt được")),
+                ("shortcomings", models.TextField(blank=True, verbose_name="tồn tại, hạn chế")),
+                ("tasks", models.TextField(blank=True, verbose_name="nhiệm vụ trọng tâm kỳ tới")),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="cập nhật lúc"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="indicators.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người cập nhật",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lịch sử sửa nội dung báo cáo kỳ',
-                'verbose_name_plural': 'lịch sử sửa nội dung báo cáo kỳ',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "lịch sử sửa nội dung báo cáo kỳ",
+                "verbose_name_plural": "lịch sử sửa nội dung báo cáo kỳ",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalTarget',
+            name="HistoricalTarget",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('history_change_reason', models.TextField(null=True)),
-                ('year', models.PositiveSmallIntegerField(verbose_name='năm')),
-                ('value', models.DecimalField(decimal_places=4, max_digits=22, verbose_name='giá trị chỉ tiêu năm')),
-                ('basis', models.CharField(blank=True, help_text='Số, ngày nghị quyết hoặc quyết định giao chỉ tiêu.', max_length=300, verbose_name='căn cứ giao chỉ tiêu')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='cập nhật lúc')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('authority', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.authority', verbose_name='cơ quan giao')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('indicator', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.indicator', verbose_name='chỉ tiêu')),
-                ('unit', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.unit', verbose_name='đơn vị')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("history_change_reason", models.TextField(null=True)),
+                ("year", models.PositiveSmallIntegerField(verbose_name="năm")),
+                (
+                    "value",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=22, verbose_name="giá trị chỉ tiêu năm"
+                    ),
+                ),
+                (
+                    "basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="Số, ngày nghị quyết hoặc quyết định giao chỉ tiêu.",
+                        max_length=300,
+                        verbose_name="căn cứ giao chỉ tiêu",
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="cập nhật lúc"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="indicators.authority",
+                        verbose_name="cơ quan giao",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="indicators.indicator",
+                        verbose_name="chỉ tiêu",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="indicators.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lịch sử sửa chỉ tiêu được giao',
-                'verbose_name_plural': 'lịch sử sửa chỉ tiêu được giao',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "lịch sử sửa chỉ tiêu được giao",
+                "verbose_name_plural": "lịch sử sửa chỉ tiêu được giao",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),

@@ -5,71 +5,139 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0003_audit_history'),
+        ("indicators", "0003_audit_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterConstraint(
-            model_name='figure',
-            name='figure_month_1_to_12',
-            constraint=models.CheckConstraint(condition=models.Q(('month__gte', 1), ('month__lte', 12)), name='figure_month_1_to_12', violation_error_message='Tháng phải từ 1 đến 12.'),
+            model_name="figure",
+            name="figure_month_1_to_12",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("month__gte", 1), ("month__lte", 12)),
+                name="figure_month_1_to_12",
+                violation_error_message="Tháng phải từ 1 đến 12.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='figure',
-            name='figure_year_in_range',
-            constraint=models.CheckConstraint(condition=models.Q(('year__gte', 1900), ('year__lte', 2100)), name='figure_year_in_range', violation_error_message='Năm phải từ 1900 đến 2100.'),
+            model_name="figure",
+            name="figure_year_in_range",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("year__gte", 1900), ("year__lte", 2100)),
+                name="figure_year_in_range",
+                violation_error_message="Năm phải từ 1900 đến 2100.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='figure',
-            name='figure_value_not_negative',
-            constraint=models.CheckConstraint(condition=models.Q(('value__isnull', True), ('value__gte', 0), _connector='OR'), name='figure_value_not_negative', violation_error_message='Số liệu không được âm.'),
+            model_name="figure",
+            name="figure_value_not_negative",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("value__isnull", True), ("value__gte", 0), _connector="OR"),
+                name="figure_value_not_negative",
+                violation_error_message="Số liệu không được âm.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='figure',
-            name='figure_numerator_not_negative',
-            constraint=models.CheckConstraint(condition=models.Q(('numerator__isnull', True), ('numerator__gte', 0), _connector='OR'), name='figure_numerator_not_negative', violation_error_message='Tử số không được âm.'),
+            model_name="figure",
+            name="figure_numerator_not_negative",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("numerator__isnull", True), ("numerator__gte", 0), _connector="OR"
+                ),
+                name="figure_numerator_not_negative",
+                violation_error_message="Tử số không được âm.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='figure',
-            name='figure_denominator_positive',
-            constraint=models.CheckConstraint(condition=models.Q(('denominator__isnull', True), ('denominator__gt', 0), _connector='OR'), name='figure_denominator_positive', violation_error_message='Mẫu số phải lớn hơn 0.'),
+            model_name="figure",
+            name="figure_denominator_positive",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("denominator__isnull", True), ("denominator__gt", 0), _connector="OR"
+                ),
+                name="figure_denominator_positive",
+                violation_error_message="Mẫu số phải lớn hơn 0.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='figure',
-            name='figure_numerator_within_denominator',
-            constraint=models.CheckConstraint(condition=models.Q(('numerator__isnull', True), ('denominator__isnull', True), ('numerator__lte', models.F('denominator')), _connector='OR'), name='figure_numerator_within_denominator', violation_error_message='Tử số không được lớn hơn mẫu số.'),
+            model_name="figure",
+            name="figure_numerator_within_denominator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("numerator__isnull", True),
+                    ("denominator__isnull", True),
+                    ("numerator__lte", models.F("denominator")),
+                    _connector="OR",
+                ),
+                name="figure_numerator_within_denominator",
+                violation_error_message="Tử số không được lớn hơn mẫu số.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='figure',
-            name='figure_value_or_counts',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('denominator__isnull', True), ('numerator__isnull', True), ('value__isnull', False)), models.Q(('denominator__isnull', False), ('numerator__isnull', False), ('value__isnull', True)), _connector='OR'), name='figure_value_or_counts', violation_error_message='Chỉ tiêu tỷ lệ nhập tử số và mẫu số; chỉ tiêu khác nhập số liệu.'),
+            model_name="figure",
+            name="figure_value_or_counts",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("denominator__isnull", True),
+                        ("numerator__isnull", True),
+                        ("value__isnull", False),
+                    ),
+                    models.Q(
+                        ("denominator__isnull", False),
+                        ("numerator__isnull", False),
+                        ("value__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="figure_value_or_counts",
+                violation_error_message="Chỉ tiêu tỷ lệ nhập tử số và mẫu số; chỉ tiêu khác nhập số liệu.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='monthapproval',
-            name='approval_month_1_to_12',
-            constraint=models.CheckConstraint(condition=models.Q(('month__gte', 1), ('month__lte', 12)), name='approval_month_1_to_12', violation_error_message='Tháng phải từ 1 đến 12.'),
+            model_name="monthapproval",
+            name="approval_month_1_to_12",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("month__gte", 1), ("month__lte", 12)),
+                name="approval_month_1_to_12",
+                violation_error_message="Tháng phải từ 1 đến 12.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='monthapproval',
-            name='approval_year_in_range',
-            constraint=models.CheckConstraint(condition=models.Q(('year__gte', 1900), ('year__lte', 2100)), name='approval_year_in_range', violation_error_message='Năm phải từ 1900 đến 2100.'),
+            model_name="monthapproval",
+            name="approval_year_in_range",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("year__gte", 1900), ("year__lte", 2100)),
+                name="approval_year_in_range",
+                violation_error_message="Năm phải từ 1900 đến 2100.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='target',
-            name='target_not_negative',
-            constraint=models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='target_not_negative', violation_error_message='Chỉ tiêu không được âm.'),
+            model_name="target",
+            name="target_not_negative",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("value__gte", 0)),
+                name="target_not_negative",
+                violation_error_message="Chỉ tiêu không được âm.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='target',
-            name='target_year_in_range',
-            constraint=models.CheckConstraint(condition=models.Q(('year__gte', 1900), ('year__lte', 2100)), name='target_year_in_range', violation_error_message='Năm phải từ 1900 đến 2100.'),
+            model_name="target",
+            name="target_year_in_range",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("year__gte", 1900), ("year__lte", 2100)),
+                name="target_year_in_range",
+                violation_error_message="Năm phải từ 1900 đến 2100.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='unit',
-            name='unit_not_its_own_parent',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('id')), _negated=True), name='unit_not_its_own_parent', violation_error_message='Một đơn vị không thể là cấp trên của chính nó.'),
+            model_name="unit",
+            name="unit_not_its_own_parent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("id")), _negated=True),
+                name="unit_not_its_own_parent",
+                violation_error_message="Một đơn vị không thể là cấp trên của chính nó.",
+            ),
         ),
     ]

@@ -7,155 +7,402 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0004_constraint_messages'),
+        ("indicators", "0004_constraint_messages"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicaltarget',
-            name='adjusted_after_approval_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='điều chỉnh sau phê duyệt lúc'),
+            model_name="historicaltarget",
+            name="adjusted_after_approval_at",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="điều chỉnh sau phê duyệt lúc"
+            ),
         ),
         migrations.AddField(
-            model_name='historicaltarget',
-            name='adjustment_reason',
-            field=models.TextField(blank=True, verbose_name='lý do điều chỉnh sau phê duyệt'),
+            model_name="historicaltarget",
+            name="adjustment_reason",
+            field=models.TextField(blank=True, verbose_name="lý do điều chỉnh sau phê duyệt"),
         ),
         migrations.AddField(
-            model_name='target',
-            name='adjusted_after_approval_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='điều chỉnh sau phê duyệt lúc'),
+            model_name="target",
+            name="adjusted_after_approval_at",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="điều chỉnh sau phê duyệt lúc"
+            ),
         ),
         migrations.AddField(
-            model_name='target',
-            name='adjustment_reason',
-            field=models.TextField(blank=True, verbose_name='lý do điều chỉnh sau phê duyệt'),
+            model_name="target",
+            name="adjustment_reason",
+            field=models.TextField(blank=True, verbose_name="lý do điều chỉnh sau phê duyệt"),
         ),
         migrations.CreateModel(
-            name='HistoricalArea',
+            name="HistoricalArea",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('history_change_reason', models.TextField(null=True)),
-                ('code', models.SlugField(max_length=64, verbose_name='mã')),
-                ('name', models.CharField(max_length=200, verbose_name='tên')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='tên tiếng Anh')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='thứ tự')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("history_change_reason", models.TextField(null=True)),
+                ("code", models.SlugField(max_length=64, verbose_name="mã")),
+                ("name", models.CharField(max_length=200, verbose_name="tên")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="tên tiếng Anh"),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="thứ tự")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lịch sử sửa lĩnh vực',
-                'verbose_name_plural': 'lịch sử sửa lĩnh vực',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "lịch sử sửa lĩnh vực",
+                "verbose_name_plural": "lịch sử sửa lĩnh vực",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalAuthority',
+            name="HistoricalAuthority",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('history_change_reason', models.TextField(null=True)),
-                ('code', models.SlugField(max_length=64, verbose_name='mã')),
-                ('name', models.CharField(max_length=200, verbose_name='tên')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='tên tiếng Anh')),
-                ('report_phrase', models.CharField(blank=True, help_text='Ví dụ: "chỉ tiêu giao thành phố", "chỉ tiêu HĐND phường giao".', max_length=200, verbose_name='cách gọi chỉ tiêu trong báo cáo')),
-                ('report_phrase_en', models.CharField(blank=True, max_length=200, verbose_name='cách gọi chỉ tiêu (tiếng Anh)')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='thứ tự')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("history_change_reason", models.TextField(null=True)),
+                ("code", models.SlugField(max_length=64, verbose_name="mã")),
+                ("name", models.CharField(max_length=200, verbose_name="tên")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="tên tiếng Anh"),
+                ),
+                (
+                    "report_phrase",
+                    models.CharField(
+                        blank=True,
+                        help_text='Ví dụ: "chỉ tiêu giao thành phố", "chỉ tiêu HĐND phường giao".',
+                        max_length=200,
+                        verbose_name="cách gọi chỉ tiêu trong báo cáo",
+                    ),
+                ),
+                (
+                    "report_phrase_en",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="cách gọi chỉ tiêu (tiếng Anh)"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="thứ tự")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lịch sử sửa cơ quan giao chỉ tiêu',
-                'verbose_name_plural': 'lịch sử sửa cơ quan giao chỉ tiêu',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "lịch sử sửa cơ quan giao chỉ tiêu",
+                "verbose_name_plural": "lịch sử sửa cơ quan giao chỉ tiêu",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalIndicator',
+            name="HistoricalIndicator",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('history_change_reason', models.TextField(null=True)),
-                ('code', models.SlugField(max_length=64, verbose_name='mã')),
-                ('name', models.CharField(max_length=300, verbose_name='tên')),
-                ('name_en', models.CharField(blank=True, max_length=300, verbose_name='tên tiếng Anh')),
-                ('short_name', models.CharField(blank=True, help_text='Tên dùng trong câu báo cáo, ví dụ "Dịch vụ công trực tuyến".', max_length=200, verbose_name='tên ngắn trong báo cáo')),
-                ('short_name_en', models.CharField(blank=True, max_length=200, verbose_name='tên ngắn (tiếng Anh)')),
-                ('unit', models.CharField(max_length=40, verbose_name='đơn vị tính')),
-                ('unit_en', models.CharField(blank=True, max_length=40, verbose_name='đơn vị tính (tiếng Anh)')),
-                ('kind', models.CharField(choices=[('sum', 'Cộng dồn (tổng các tháng, tổng các đơn vị)'), ('ratio', 'Tỷ lệ từ tử số/mẫu số'), ('level', 'Số tại thời điểm (tháng cuối có số liệu)'), ('reported', 'Tỷ lệ % do hệ thống khác công bố (không có tử số/mẫu số)')], max_length=10, verbose_name='loại')),
-                ('direction', models.CharField(choices=[('up', 'Càng cao càng tốt'), ('down', 'Càng thấp càng tốt')], default='up', max_length=4, verbose_name='chiều tốt')),
-                ('numerator_label', models.CharField(blank=True, max_length=200, verbose_name='tử số')),
-                ('denominator_label', models.CharField(blank=True, max_length=200, verbose_name='mẫu số')),
-                ('is_main', models.BooleanField(default=False, help_text='Chỉ tiêu chính được so sánh giữa các đơn vị cấp dưới.', verbose_name='chỉ tiêu chính')),
-                ('is_active', models.BooleanField(default=True, verbose_name='đang dùng')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='thứ tự')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('area', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.area', verbose_name='lĩnh vực')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("history_change_reason", models.TextField(null=True)),
+                ("code", models.SlugField(max_length=64, verbose_name="mã")),
+                ("name", models.CharField(max_length=300, verbose_name="tên")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=300, verbose_name="tên tiếng Anh"),
+                ),
+                (
+                    "short_name",
+                    models.CharField(
+                        blank=True,
+                        help_text='Tên dùng trong câu báo cáo, ví dụ "Dịch vụ công trực tuyến".',
+                        max_length=200,
+                        verbose_name="tên ngắn trong báo cáo",
+                    ),
+                ),
+                (
+                    "short_name_en",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="tên ngắn (tiếng Anh)"
+                    ),
+                ),
+                ("unit", models.CharField(max_length=40, verbose_name="đơn vị tính")),
+                (
+                    "unit_en",
+                    models.CharField(
+                        blank=True, max_length=40, verbose_name="đơn vị tính (tiếng Anh)"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("sum", "Cộng dồn (tổng các tháng, tổng các đơn vị)"),
+                            ("ratio", "Tỷ lệ từ tử số/mẫu số"),
+                            ("level", "Số tại thời điểm (tháng cuối có số liệu)"),
+                            (
+                                "reported",
+                                "Tỷ lệ % do hệ thống khác công bố (không có tử số/mẫu số)",
+                            ),
+                        ],
+                        max_length=10,
+                        verbose_name="loại",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("up", "Càng cao càng tốt"), ("down", "Càng thấp càng tốt")],
+                        default="up",
+                        max_length=4,
+                        verbose_name="chiều tốt",
+                    ),
+                ),
+                (
+                    "numerator_label",
+                    models.CharField(blank=True, max_length=200, verbose_name="tử số"),
+                ),
+                (
+                    "denominator_label",
+                    models.CharField(blank=True, max_length=200, verbose_name="mẫu số"),
+                ),
+                (
+                    "is_main",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Chỉ tiêu chính được so sánh giữa các đơn vị cấp dưới.",
+                        verbose_name="chỉ tiêu chính",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="đang dùng")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="thứ tự")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="indicators.area",
+                        verbose_name="lĩnh vực",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lịch sử sửa danh mục chỉ tiêu',
-                'verbose_name_plural': 'lịch sử sửa danh mục chỉ tiêu',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "lịch sử sửa danh mục chỉ tiêu",
+                "verbose_name_plural": "lịch sử sửa danh mục chỉ tiêu",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalRoleGrant',
+            name="HistoricalRoleGrant",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('history_change_reason', models.TextField(null=True)),
-                ('role', models.CharField(choices=[('viewer', 'Xem số liệu'), ('data_entry', 'Nhập số liệu'), ('approver', 'Phê duyệt'), ('city_admin', 'Quản trị danh mục')], max_length=20, verbose_name='vai trò')),
-                ('granted_at', models.DateTimeField(blank=True, editable=False, verbose_name='cấp lúc')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.unit', verbose_name='đơn vị')),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người dùng')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("viewer", "Xem số liệu"),
+                            ("data_entry", "Nhập số liệu"),
+                            ("approver", "Phê duyệt"),
+                            ("city_admin", "Quản trị danh mục"),
+                        ],
+                        max_length=20,
+                        verbose_name="vai trò",
+                    ),
+                ),
+                (
+                    "granted_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="cấp lúc"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="indicators.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người dùng",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lịch sử phân quyền',
-                'verbose_name_plural': 'lịch sử phân quyền',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "lịch sử phân quyền",
+                "verbose_name_plural": "lịch sử phân quyền",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalUnit',
+            name="HistoricalUnit",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('history_change_reason', models.TextField(null=True)),
-                ('code', models.SlugField(max_length=64, verbose_name='mã')),
-                ('name', models.CharField(max_length=200, verbose_name='tên')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='tên tiếng Anh')),
-                ('level', models.CharField(choices=[('province', 'Tỉnh/thành phố trực thuộc trung ương'), ('city', 'Thành phố'), ('district', 'Quận/huyện/thị xã'), ('ward', 'Phường'), ('commune', 'Xã'), ('town', 'Thị trấn'), ('special_zone', 'Đặc khu'), ('group', 'Tổ dân phố/thôn')], max_length=20, verbose_name='cấp')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='thứ tự')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.unit', verbose_name='đơn vị cấp trên')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("history_change_reason", models.TextField(null=True)),
+                ("code", models.SlugField(max_length=64, verbose_name="mã")),
+                ("name", models.CharField(max_length=200, verbose_name="tên")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="tên tiếng Anh"),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "Tỉnh/thành phố trực thuộc trung ương"),
+                            ("city", "Thành phố"),
+                            ("district", "Quận/huyện/thị xã"),
+                            ("ward", "Phường"),
+                            ("commune", "Xã"),
+                            ("town", "Thị trấn"),
+                            ("special_zone", "Đặc khu"),
+                            ("group", "Tổ dân phố/thôn"),
+                        ],
+                        max_length=20,
+                        verbose_name="cấp",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="thứ tự")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="indicators.unit",
+                        verbose_name="đơn vị cấp trên",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lịch sử sửa đơn vị hành chính',
-                'verbose_name_plural': 'lịch sử sửa đơn vị hành chính',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "lịch sử sửa đơn vị hành chính",
+                "verbose_name_plural": "lịch sử sửa đơn vị hành chính",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),

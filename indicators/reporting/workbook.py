@@ -32,6 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from indicators.approval import approval_label
 from indicators.core.numbers import strip_zeros
+from indicators.core.text import cell_text, put_text
 from indicators.reporting.columns import Column, authorities_of, summary_columns
 from indicators.reporting.export_rows import MonthlyRow, PeriodExport
 from indicators.reporting.report_details import (
@@ -88,7 +89,7 @@ _FORBIDDEN_IN_TITLES = re.compile(r"[\[\]:*?/\\]")
 
 def sheet_title(name: str, *, taken: Iterable[str]) -> str:
     """A valid, unused sheet name: at most 31 characters, none of []:*?/\\ ."""
-    base = _FORBIDDEN_IN_TITLES.sub("-", name).strip("'") or "-"
+    base = _FORBIDDEN_IN_TITLES.sub("-", cell_text(name)).strip("'") or "-"
     taken = {t.lower() for t in taken}
     title, number = base[:31], 2
     while title.lower() in taken:
@@ -134,7 +135,8 @@ def annex_details(export: PeriodExport) -> ReportDetails:
 
 
 def _merged(sheet: Worksheet, row: int, first: int, last: int, value, font, align="center"):
-    cell = sheet.cell(row=row, column=first, value=value)
+    cell = sheet.cell(row=row, column=first)
+    put_text(cell, value)
     cell.font = font
     cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
     if last > first:
@@ -167,7 +169,8 @@ def _margins(sheet: Worksheet) -> None:
 def _header_row(sheet: Worksheet, row: int, headers: list[str]) -> None:
     longest = 1
     for index, text in enumerate(headers, start=1):
-        cell = sheet.cell(row=row, column=index, value=str(text))
+        cell = sheet.cell(row=row, column=index)
+        put_text(cell, str(text))
         cell.font = _font(bold=True)
         cell.fill = HEADER_FILL
         cell.border = BOX
@@ -199,7 +202,7 @@ def _number_cell(cell, value: Decimal | None, fmt: str, *, is_rate: bool = False
 
 
 def _text_cell(cell, value: str, *, bold=False, indent=0, wrap=True) -> None:
-    cell.value = value
+    put_text(cell, value)
     cell.border = BOX
     cell.font = _font(bold=bold)
     cell.alignment = Alignment(vertical="center", wrap_text=wrap, indent=indent)
@@ -548,7 +551,8 @@ def write_text_sheet(sheet: Worksheet, *, export: PeriodExport) -> None:
             paragraphs = [_("(Chưa có nội dung.)")]
         for paragraph in paragraphs:
             for line in paragraph.splitlines() or [""]:
-                cell = sheet.cell(row=current, column=1, value=line)
+                cell = sheet.cell(row=current, column=1)
+                put_text(cell, line)
                 cell.font = _font()
                 cell.alignment = Alignment(wrap_text=True, vertical="top", indent=1)
                 _fit_height(sheet, current, [(line, width_chars - 4)])
