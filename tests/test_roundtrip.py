@@ -187,6 +187,8 @@ def every_field_set(db):
         denominator_label="mẫu",
         is_main=True,
         is_active=False,
+        entry_levels=["city", "ward"],
+        decimal_places=2,
         order=9,
     )
     ratio = Indicator.objects.create(
@@ -227,3 +229,4 @@ def test_every_field_a_user_can_set_survives_export_and_import_into_an_empty_dat
 
     assert snapshot() == before
     assert Indicator.objects.get(code="thu").is_active is False
+    assert Indicator.objects.get(code="thu").entry_levels == ["city", "ward"]
