@@ -243,3 +243,33 @@ def test_the_command_lists_stored_figures_that_break_the_rules_and_deletes_nothi
     ]
     assert Figure.objects.count() == count
     assert group.figures.exists()
+
+
+# --- the grid's totals ----------------------------------------------------------------------
+
+
+def test_the_totals_below_take_two_queries_and_add_up_each_kind(demo, django_assert_num_queries):
+    from indicators import tree
+    from indicators.reporting.entered_below import totals_below
+
+    indicators = list(Indicator.objects.filter(is_active=True).order_by("code"))
+    tree.current()  # the request's tree, loaded once per request anyway
+    with django_assert_num_queries(2):
+        rows = {
+            row.indicator.code: row
+            for row in totals_below(unit=demo, year=2023, month=9, indicators=indicators)
+        }
+    assert set(rows) == {
+        "don-thu-giai-quyet",
+        "ho-can-ngheo",
+        "ho-co-binh-chua-chay",
+        "ho-ngheo",
+        "to-lien-gia-pccc",
+    }
+    poor = rows["ho-ngheo"]
+    assert (poor.total.actual, poor.entered, poor.expected) == (38, 8, 8)  # 5+4+7+3+6+4+7+2
+    assert poor.expected_name == "tổ dân phố/thôn"
+    assert not poor.own.has_data
+    # a group's grid has nothing below it
+    group = Unit.objects.get(code="chanh-lo-to-1")
+    assert totals_below(unit=group, year=2023, month=9, indicators=indicators) == []
