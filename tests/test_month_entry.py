@@ -45,11 +45,12 @@ def figures(month=10):
 def test_grid_shows_every_active_indicator_with_its_unit(demo, staff_client):
     response = open_month(staff_client)
     rows = response.context["grid"].rows
-    assert len(rows) == 15
+    assert len(rows) == 10  # the ward's own; the five its groups enter are totals below
+    assert len(response.context["grid"].below) == 5
     html = response.content.decode()
     assert "Tổng thu ngân sách nhà nước" in html
-    assert "Số đơn thư tiếp nhận" in html  # a ratio shows its two counts
-    assert ">đồng<" in html and ">hộ<" in html
+    assert "Số hồ sơ giải quyết đúng hạn" in html  # a ratio shows its two counts
+    assert ">đồng<" in html and ">vụ<" in html
 
 
 def test_existing_figures_are_shown_in_vietnamese_form(demo, staff_client):
@@ -68,8 +69,8 @@ def test_a_whole_month_is_saved_in_one_submit(demo, staff_client, staff_user):
             "fig-ho-so-dung-han-numerator": "140",
             "fig-ho-so-dung-han-denominator": "150",
             "fig-ho-so-dung-han-status": "official",
-            "fig-ho-ngheo-value": "37",
-            "fig-ho-ngheo-status": "official",
+            "fig-lan-chiem-via-he-value": "37",
+            "fig-lan-chiem-via-he-status": "official",
         }
     )
     response = staff_client.post(ENTER + "?unit=chanh-lo&year=2023&month=10", data)
@@ -80,7 +81,7 @@ def test_a_whole_month_is_saved_in_one_submit(demo, staff_client, staff_user):
     assert saved["thu-ngan-sach"].entered_by == staff_user
     assert saved["dvc-truc-tuyen"].value == Decimal("66.5")
     assert (saved["ho-so-dung-han"].numerator, saved["ho-so-dung-han"].denominator) == (140, 150)
-    assert saved["ho-ngheo"].value == 37
+    assert saved["lan-chiem-via-he"].value == 37
     assert len(saved) == 4
 
 
@@ -116,7 +117,7 @@ def test_bad_input_is_refused_with_its_message_and_nothing_is_written(
     data = form_data(open_month(staff_client))
     data.update(
         {
-            "fig-ho-ngheo-value": "1.234",  # a good figure on the same form
+            "fig-lan-chiem-via-he-value": "1.234",  # a good figure on the same form
             "fig-ho-so-dung-han-numerator": "140",
             "fig-ho-so-dung-han-denominator": "150",
         }
@@ -166,3 +167,61 @@ def test_database_constraints_hold_without_the_form(demo):
         fields = {"month": 11, **fields}
         with pytest.raises(IntegrityError), transaction.atomic():
             Figure.objects.create(unit=demo, indicator=indicator, year=2023, **fields)
+
+
+# --- where each indicator is entered ------------------------------------------------------
+
+DOUBLE_COUNT = (
+    "Chỉ tiêu “Số hộ nghèo” do tổ dân phố/thôn nhập; phường cộng lại từ các tổ dân phố/thôn."
+)
+
+
+def test_the_ward_grid_shows_its_groups_total_read_only_with_how_many_entered(demo, staff_client):
+    # September's poor households: 5 + 4 + 7 + 3 + 6 + 4 + 7 (group 8's 2 removed) = 36
+    Figure.objects.filter(
+        unit__code="chanh-lo-to-8", indicator__code="ho-ngheo", year=2023, month=9
+    ).delete()
+    response = open_month(staff_client, month="9")
+    grid = response.context["grid"]
+    assert "ho-ngheo" not in {row.indicator.code for row in grid.rows}
+    poor = next(row for row in grid.below if row.indicator.code == "ho-ngheo")
+    assert (poor.total.actual, poor.expected, poor.entered) == (36, 8, 7)
+    html = response.content.decode()
+    assert "36 hộ — tổng của 8 tổ dân phố/thôn, 7/8 đã nhập" in html
+    assert 'name="fig-ho-ngheo-value"' not in html  # nothing to type over
+
+
+def test_a_group_grid_enters_the_groups_indicators_and_shows_no_totals(demo, staff_client):
+    response = open_month(staff_client, unit="chanh-lo-to-1", month="9")
+    grid = response.context["grid"]
+    assert {row.indicator.code for row in grid.rows} == {
+        "ho-ngheo",
+        "ho-can-ngheo",
+        "don-thu-giai-quyet",
+        "ho-co-binh-chua-chay",
+        "to-lien-gia-pccc",
+    }
+    assert grid.below == []
+
+
+def test_the_ward_total_typed_at_the_ward_is_refused_in_the_grid(demo, staff_client):
+    before = sorted(Figure.objects.values_list("id", "value"))
+    data = form_data(open_month(staff_client, month="9"))
+    data["fig-ho-ngheo-value"] = "38"  # posted by hand: the page has no such box
+    data["fig-ho-ngheo-status"] = "official"
+    response = staff_client.post(ENTER, data)
+    assert response.status_code == 200
+    assert DOUBLE_COUNT in response.content.decode()
+    assert sorted(Figure.objects.values_list("id", "value")) == before
+
+
+def test_a_count_refuses_one_and_a_half_in_the_grid(demo, staff_client):
+    data = form_data(open_month(staff_client))
+    data["fig-xay-dung-sai-phep-value"] = "1,5"
+    response = staff_client.post(ENTER, data)
+    assert response.status_code == 200
+    assert (
+        "Chỉ tiêu “Số công trình xây dựng sai phép, không phép” tính bằng công trình, "
+        "không nhận số lẻ." in response.content.decode()
+    )
+    assert "xay-dung-sai-phep" not in figures()

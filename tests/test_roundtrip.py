@@ -135,12 +135,17 @@ def test_the_data_file_is_the_import_layout_with_the_periods_of_both_years(staff
 # --- every field a user can set survives the round trip -----------------------------------
 
 SET_BY_THE_IMPORT = {"id", "source", "entered_by", "created_at", "updated_at"}
+# Stamped by entry.services.save_target when an approved year's target changes (read-only in
+# the admin): a file may not write them, or an import could forge when and why it happened.
+SET_BY_THE_SERVICE = {"adjusted_after_approval_at", "adjustment_reason"}
 SHEET_MODELS = (Area, Authority, Unit, Indicator, Target, Figure)
 
 
 def user_fields(model) -> list:
     return [
-        f for f in model._meta.concrete_fields if f.editable and f.name not in SET_BY_THE_IMPORT
+        f
+        for f in model._meta.concrete_fields
+        if f.editable and f.name not in SET_BY_THE_IMPORT | SET_BY_THE_SERVICE
     ]
 
 
@@ -198,6 +203,8 @@ def every_field_set(db):
         denominator_label="mẫu",
         is_main=True,
         is_active=False,
+        entry_levels=["city", "ward"],
+        decimal_places=2,
         order=9,
     )
     ratio = Indicator.objects.create(
@@ -238,3 +245,4 @@ def test_every_field_a_user_can_set_survives_export_and_import_into_an_empty_dat
 
     assert snapshot() == before
     assert Indicator.objects.get(code="thu").is_active is False
+    assert Indicator.objects.get(code="thu").entry_levels == ["city", "ward"]

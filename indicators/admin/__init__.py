@@ -306,9 +306,22 @@ class AreaAdmin(CatalogueAdmin):
 
 
 class IndicatorForm(CatalogueForm):
+    # A box per level instead of the JSON list the model stores.
+    entry_levels = forms.MultipleChoiceField(
+        label=Indicator._meta.get_field("entry_levels").verbose_name,
+        help_text=Indicator._meta.get_field("entry_levels").help_text,
+        choices=Unit.Level.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = Indicator
         fields = [name.removesuffix("_id") for name in services.CATALOGUE_FIELDS[Indicator]]
+
+    def clean_entry_levels(self) -> list[str]:
+        chosen = set(self.cleaned_data.get("entry_levels") or [])
+        return [level for level in Unit.Level.values if level in chosen]  # in the tree's order
 
     def clean_kind(self):
         kind = self.cleaned_data.get("kind")
@@ -495,11 +508,13 @@ class FigureAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         indicator = data.get("indicator") or getattr(self.instance, "indicator", None)
-        if indicator is None or self.errors:
+        unit = data.get("unit") or getattr(self.instance, "unit", None)
+        if indicator is None or unit is None or self.errors:
             return data
         add_figure_errors(
             self,
             indicator,
+            level=unit.level,
             value=data.get("value"),
             numerator=data.get("numerator"),
             denominator=data.get("denominator"),

@@ -3,7 +3,9 @@ period's written sections with the report's details."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -15,6 +17,9 @@ from indicators.entry.reports import FIELDS as REPORT_FIELDS
 from indicators.entry.reports import ReportEntry
 from indicators.entry.services import FigureEntry, figure_version, validate_figure
 from indicators.models import AMOUNT, Figure, Indicator, PeriodReport, SignerCapacity, Unit
+
+if TYPE_CHECKING:
+    from indicators.reporting.entered_below import TotalBelow
 
 MAX_DECIMALS = AMOUNT["decimal_places"]
 MAX_WHOLE_DIGITS = AMOUNT["max_digits"] - AMOUNT["decimal_places"]
@@ -59,11 +64,13 @@ class VietnameseNumberField(forms.CharField):
         return value
 
 
-def add_figure_errors(form: forms.Form, indicator: Indicator, *, value, numerator, denominator):
+def add_figure_errors(
+    form: forms.Form, indicator: Indicator, *, level: str | None, value, numerator, denominator
+):
     """:func:`services.validate_figure`'s messages on ``form``: each on the field it names, or
     on the whole form when that field is not shown (a ratio has no ``value`` field)."""
     for field, message in validate_figure(
-        indicator, value=value, numerator=numerator, denominator=denominator
+        indicator, level=level, value=value, numerator=numerator, denominator=denominator
     ).items():
         form.add_error(field if field in form.fields else None, message)
 
@@ -110,8 +117,11 @@ class FigureRowForm(forms.Form):
     # refused if someone else saved the month in between.
     version = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
 
-    def __init__(self, *args, indicator: Indicator, existing: Figure | None = None, **kwargs):
+    def __init__(
+        self, *args, indicator: Indicator, level: str, existing: Figure | None = None, **kwargs
+    ):
         self.indicator = indicator
+        self.level = level  # the unit's level, which must enter ``indicator``
         self.existing = existing
         if existing is not None and "initial" not in kwargs:
             kwargs["initial"] = {
@@ -140,6 +150,7 @@ class FigureRowForm(forms.Form):
         add_figure_errors(
             self,
             self.indicator,
+            level=self.level,
             value=entry.value,
             numerator=entry.numerator,
             denominator=entry.denominator,
@@ -159,19 +170,32 @@ class FigureRowForm(forms.Form):
 
 
 class MonthGrid:
-    """Every active indicator of a unit's month as one form per row, prefixed by code."""
+    """A unit's month: one form per indicator its level enters, prefixed by code, and beside
+    them (``below``, read-only) the totals of the indicators the units under it enter."""
 
-    def __init__(self, *, indicators, existing: dict[int, Figure], data=None, locked=False):
+    def __init__(
+        self,
+        *,
+        unit: Unit,
+        indicators,
+        existing: dict[int, Figure],
+        data=None,
+        locked=False,
+        below: Iterable[TotalBelow] = (),
+    ):
         self.locked = locked
         self.rows = [
             FigureRowForm(
                 data,
                 prefix=f"fig-{indicator.code}",
                 indicator=indicator,
+                level=unit.level,
                 existing=existing.get(indicator.id),
             )
             for indicator in indicators
+            if indicator.is_entered_at(unit.level) or _posted(data, indicator)
         ]
+        self.below = list(below)
         if locked:  # an approved month is shown, not edited
             for row in self.rows:
                 for field in row.fields.values():
@@ -197,6 +221,18 @@ class MonthGrid:
             for row in self.rows
             if row.add_prefix("version") in row.data
         }
+
+
+def _posted(data, indicator: Indicator) -> bool:
+    """Was a number posted for ``indicator``? One the unit's level does not enter has no row on
+    the page; a post that names it anyway gets a row, so that its refusal is said, not dropped."""
+    if data is None:
+        return False
+    prefix = f"fig-{indicator.code}-"
+    return any(str(data.get(prefix + name, "")).strip() for name in FIGURE_NUMBER_FIELDS)
+
+
+FIGURE_NUMBER_FIELDS = ("value", "numerator", "denominator")
 
 
 def refresh_versions(data, existing: dict[int, Figure], indicators) -> dict:

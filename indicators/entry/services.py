@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from indicators import access, approval
 from indicators import tree as unit_tree
 from indicators.audit import FigureSnapshot
+from indicators.core.entry_rules import decimals_of
 from indicators.models import (
     Area,
     Authority,
@@ -61,19 +62,104 @@ class FigureEntry:
         return self.value is None and self.numerator is None and self.denominator is None
 
 
+# Where a level sits in the tree, top first: a unit "above" an indicator's entry levels adds
+# their figures up; one below them does not enter it at all.
+LEVEL_DEPTH = {
+    Unit.Level.PROVINCE: 0,
+    Unit.Level.CITY: 1,
+    Unit.Level.DISTRICT: 2,
+    Unit.Level.WARD: 3,
+    Unit.Level.COMMUNE: 3,
+    Unit.Level.TOWN: 3,
+    Unit.Level.SPECIAL_ZONE: 3,
+    Unit.Level.GROUP: 4,
+}
+
+
+def level_names(levels) -> str:
+    """``["ward", "commune"]`` → "phường, xã": the levels as a sentence names them."""
+    return ", ".join(str(Unit.Level(level).label).lower() for level in levels)
+
+
+def entry_level_refusal(indicator: Indicator, level: str) -> str | None:
+    """Why a unit at ``level`` may not hold a figure of ``indicator``, or None when it may.
+
+    A unit above the indicator's entry levels adds up the figures of the units under it; a
+    figure of its own would be counted twice (38 poor households typed at the ward on top of its
+    groups' 38 show 76).
+    """
+    if indicator.is_entered_at(level):
+        return None
+    entered = [lvl for lvl in Unit.Level.values if lvl in indicator.entry_levels]
+    names = {
+        "name": indicator.name,
+        "levels": level_names(entered),
+        "level": level_names([level]),
+    }
+    depth = LEVEL_DEPTH.get(level, 0)
+    if any(LEVEL_DEPTH.get(lvl, 0) > depth for lvl in entered):
+        return (
+            _("Chỉ tiêu “%(name)s” do %(levels)s nhập; %(level)s cộng lại từ các %(levels)s.")
+            % names
+        )
+    return _("Chỉ tiêu “%(name)s” do %(levels)s nhập, không nhập ở cấp %(level)s.") % names
+
+
+def decimals_refusal(indicator: Indicator, number: Decimal) -> str | None:
+    """Why ``number`` has more decimals than ``indicator`` allows, or None (1,5 hộ is refused;
+    1,50 reads as 1,5 and 2,000 as 2)."""
+    places = indicator.allowed_decimal_places
+    if decimals_of(number) <= places:
+        return None
+    if places == 0:
+        return _("Chỉ tiêu “%(name)s” tính bằng %(unit)s, không nhận số lẻ.") % {
+            "name": indicator.name,
+            "unit": indicator.unit,
+        }
+    return _("Chỉ tiêu “%(name)s” chỉ nhận tối đa %(places)d chữ số sau dấu phẩy.") % {
+        "name": indicator.name,
+        "places": places,
+    }
+
+
 def validate_figure(
+    indicator: Indicator,
+    *,
+    level: str | None,
+    value: Decimal | None,
+    numerator: Decimal | None,
+    denominator: Decimal | None,
+) -> dict[str, str]:
+    """Check one figure of a unit at ``level`` against its indicator. Returns {field: message},
+    empty if valid; every write path (grid, admin, import) asks this.
+
+    Rules: the unit's level enters the indicator (:func:`entry_level_refusal`; ``level`` is None
+    only where the unit is unknown, a refusal of its own); the ``value`` has no more decimals
+    than the indicator allows (:func:`decimals_refusal`); a ratio needs both counts, a
+    denominator above zero and a numerator not above it; any other kind needs a value, never
+    negative; a percentage (``reported``) lies in 0–100 inclusive.
+    """
+    if level is not None:
+        refusal = entry_level_refusal(indicator, level)
+        if refusal:
+            field = "numerator" if indicator.kind == Indicator.Kind.RATIO else "value"
+            return {field: refusal}
+    errors = _kind_errors(indicator, value=value, numerator=numerator, denominator=denominator)
+    # The decimals are those of the indicator's own unit; a ratio's counts are not in it.
+    if "value" not in errors and value is not None:
+        refusal = decimals_refusal(indicator, value)
+        if refusal:
+            errors["value"] = refusal
+    return errors
+
+
+def _kind_errors(
     indicator: Indicator,
     *,
     value: Decimal | None,
     numerator: Decimal | None,
     denominator: Decimal | None,
 ) -> dict[str, str]:
-    """Check one figure against its indicator's kind. Returns {field: message}, empty if valid.
-
-    Rules: a ratio needs both counts, a denominator above zero and a numerator not above it; any
-    other kind needs a value, never negative; a percentage (``reported``) lies in 0–100
-    inclusive.
-    """
     errors: dict[str, str] = {}
     if indicator.kind == Indicator.Kind.RATIO:
         if value is not None:
@@ -104,6 +190,35 @@ def validate_figure(
     elif indicator.kind == Indicator.Kind.REPORTED and value > HUNDRED:
         errors["value"] = _("Tỷ lệ không được vượt quá 100%.")
     return errors
+
+
+@dataclass(frozen=True)
+class StoredBreach:
+    """A figure stored before the rules of :func:`validate_figure` that breaks one of them."""
+
+    figure: Figure  # with its unit and indicator
+    message: str  # the refusal a new write would get
+
+
+def stored_breaches() -> list[StoredBreach]:
+    """Stored figures entered at a level that does not enter their indicator, or with more
+    decimals than it allows, by unit, indicator, year and month. Reads every figure once (one
+    query, a streaming cursor); deletes nothing.
+    """
+    figures = (
+        Figure.objects.select_related("unit", "indicator")
+        .order_by("unit__code", "indicator__code", "year", "month")
+        .iterator(chunk_size=2000)
+    )
+    found = []
+    for figure in figures:
+        indicator = figure.indicator
+        message = entry_level_refusal(indicator, figure.unit.level)
+        if message is None and figure.value is not None:
+            message = decimals_refusal(indicator, figure.value)
+        if message:
+            found.append(StoredBreach(figure=figure, message=message))
+    return found
 
 
 def validate_target(indicator: Indicator, *, value: Decimal | None) -> str | None:
@@ -314,6 +429,7 @@ def save_month(
             continue
         problems = validate_figure(
             entry.indicator,
+            level=unit.level,
             value=entry.value,
             numerator=entry.numerator,
             denominator=entry.denominator,
@@ -428,6 +544,7 @@ def update_figure(
     numbers = {name: numbers.get(name) for name in FIGURE_NUMBERS}
     problems = validate_figure(
         indicator,
+        level=stored.unit.level,
         value=numbers["value"],
         numerator=numbers["numerator"],
         denominator=numbers["denominator"],
@@ -758,6 +875,8 @@ CATALOGUE_FIELDS = {
         "denominator_label",
         "is_main",
         "is_active",
+        "entry_levels",
+        "decimal_places",
         "order",
     ),
 }

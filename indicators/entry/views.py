@@ -34,13 +34,15 @@ from indicators.entry.services import (
     submit_month,
 )
 from indicators.models import Figure, Indicator, MonthApproval, Unit
+from indicators.reporting.entered_below import totals_below
 
 GRID_TEMPLATE = "admin/indicators/figure/enter_month.html"
 CONFIRM_TEMPLATE = "admin/indicators/monthapproval/confirm_missing.html"
 
 
 def enter_month(request):
-    """The month grid: every active indicator of one unit's month, saved at once."""
+    """The month grid: every active indicator the unit's level enters, saved at once, and the
+    read-only totals of those the units under it enter."""
     grid_units = Unit.objects.filter(id__in=grid_unit_ids(request.user))
     if not grid_units.exists():
         raise PermissionDenied(_("Bạn chưa được phân quyền nhập hoặc duyệt số liệu."))
@@ -64,10 +66,12 @@ def enter_month(request):
     indicators = list(Indicator.objects.filter(is_active=True).select_related("area"))
     posted = request.POST if request.method == "POST" else None
     grid = MonthGrid(
+        unit=unit,
         indicators=indicators,
         existing=_month_figures(unit, year, month),
         data=posted,
         locked=posted is None and (lock is not None or not may_enter),
+        below=totals_below(unit=unit, year=year, month=month, indicators=indicators),
     )
     ctx.update(
         grid=grid,
@@ -112,9 +116,11 @@ def _save_grid(request, ctx: dict, *, grid: MonthGrid, indicators: list[Indicato
         messages.error(request, conflict.message)
         current = _month_figures(unit, year, month)
         ctx["grid"] = MonthGrid(
+            unit=unit,
             indicators=indicators,
             existing=current,
             data=refresh_versions(request.POST, current, indicators),
+            below=grid.below,
         )
         ctx["other_edits"] = conflict.edits
     except ValidationError as error:

@@ -266,12 +266,16 @@ class _Planner:
                     _("Không có cơ quan giao chỉ tiêu có mã “%(code)s”.")
                     % {"code": record.authority},
                 )
+        levels = {code: unit.level for code, unit in self.db_tree.by_code.items()}
+        levels.update({r.code: r.level for r in records["units"]})  # as the import leaves them
         for record in records["figures"]:
             indicator = self.indicators.get(record.indicator)
             if indicator is None:
                 continue
+            hidden = record.unit not in new_units and self.db_unit(record.unit) is None
             problems = validate_figure(
                 indicator,
+                level=None if hidden else levels.get(record.unit),
                 value=record.value,
                 numerator=record.numerator,
                 denominator=record.denominator,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from indicators.core.entry_rules import parse_levels
 from indicators.core.numbers import NumberFormatError, parse_number
 from indicators.core.text import control_character_message, control_characters
 from indicators.exchange.schema import SHEETS, Column, ColumnType, Sheet
@@ -490,6 +491,23 @@ class Cells:
             return None
         return int(number)
 
+    def choices(self, column: str, choices: type) -> list[str] | None:
+        """ "ward, commune" → ["ward", "commune"], in the order of ``choices``; None for a blank
+        cell."""
+        text = self.text(column, required=False).lower()
+        if not text:
+            return None
+        try:
+            chosen = set(parse_levels(text, known=[str(v) for v in choices.values]))
+        except ValueError as unknown:
+            self.error(
+                column,
+                _("“%(value)s” không hợp lệ; chỉ nhận: %(allowed)s.")
+                % {"value": unknown.args[0], "allowed": ", ".join(choices.values)},
+            )
+            return None
+        return [str(value) for value in choices.values if value in chosen]
+
     def boolean(self, column: str) -> bool | None:
         value = self.row.cells.get(column)
         if _is_blank(value):
@@ -556,5 +574,8 @@ def read_cell(column: Column, cells: Cells) -> object:
             return cells.integer(name, column.low, column.high, column.range_message)
         case ColumnType.BOOLEAN:
             value = cells.boolean(name)
+            return _KEEP if value is None else value
+        case ColumnType.CHOICES:
+            value = cells.choices(name, column.choices)
             return _KEEP if value is None else value
     raise ValueError(f"unknown column type {column.type!r}")

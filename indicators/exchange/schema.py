@@ -31,6 +31,7 @@ class ColumnType(StrEnum):
     INTEGER = "integer"  # an int between ``low`` and ``high`` (inclusive)
     BOOLEAN = "boolean"  # yes or no
     REFERENCE = "reference"  # the code of a row of sheet ``references`` (or of the database)
+    CHOICES = "choices"  # several of ``choices.values``, separated by commas (a list)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Column:
         value = getattr(row, self.field)
         if self.type == ColumnType.REFERENCE:
             return value.code if value is not None else ""
+        if self.type == ColumnType.CHOICES:
+            return ", ".join(value or [])
         return value
 
 
@@ -295,6 +298,34 @@ SHEETS: dict[str, Sheet] = {
                         "Không bắt buộc. Đang dùng: có/không (TRUE/FALSE, 1/0); để trống là "
                         "giữ nguyên (mới: có)."
                     ),
+                ),
+                Column(
+                    "entry_levels",
+                    "entry_levels",
+                    ColumnType.CHOICES,
+                    _choices_help_lazy(
+                        _(
+                            "Không bắt buộc. Các cấp nhập số liệu chỉ tiêu này, cách nhau bằng "
+                            "dấu phẩy, viết như cột level (ví dụ ward, commune hoặc group); cấp "
+                            "trên cộng lại. Một trong: %(levels)s. Để trống là giữ nguyên (mới: "
+                            "mọi cấp đều nhập)."
+                        ),
+                        "levels",
+                        Unit.Level,
+                    ),
+                    choices=Unit.Level,
+                    width=24,
+                ),
+                Column(
+                    "decimal_places",
+                    "decimal_places",
+                    ColumnType.INTEGER,
+                    _(
+                        "Không bắt buộc. Số chữ số thập phân được nhập, từ 0 đến 4; để trống là "
+                        "giữ nguyên (mới: 0 với số đếm như hộ, vụ, công trình; còn lại 4)."
+                    ),
+                    high=4,
+                    range_message=_("Số chữ số thập phân %(value)s phải từ 0 đến 4."),
                 ),
             ),
             natural_key=("code",),
