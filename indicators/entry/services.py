@@ -16,6 +16,7 @@ The views and the admin parse what was posted and call a service; they decide no
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,12 +32,14 @@ from django.utils.translation import gettext as _
 from indicators import access, approval
 from indicators import tree as unit_tree
 from indicators.audit import FigureSnapshot
+from indicators.core import lineage_rules
 from indicators.models import (
     Area,
     Authority,
     Figure,
     Indicator,
     MonthApproval,
+    Predecessor,
     RoleGrant,
     Target,
     Unit,
@@ -128,6 +131,26 @@ def validate_period(year: int, month: int) -> None:
         )
     if not 1900 <= year <= 2100:
         raise ValidationError(_("Năm %(year)s không hợp lệ.") % {"year": year})
+
+
+def month_outside_validity(*, unit: Unit, year: int, month: int) -> str:
+    """Why ``unit`` can have no figure for this month (it did not exist then): "" if it can."""
+    if lineage_rules.month_in_validity(year, month, unit.valid_from, unit.valid_until):
+        return ""
+    return _(
+        "%(unit)s không tồn tại trong tháng %(month)d/%(year)d (hiệu lực %(validity)s); "
+        "không nhập được số liệu tháng này."
+    ) % {"unit": unit.name, "month": month, "year": year, "validity": validity_text(unit)}
+
+
+def validity_text(unit: Unit) -> str:
+    """ "từ 01/07/2025", "đến hết 30/06/2025", "từ 01/07/2025 đến hết 31/12/2030"."""
+    parts = []
+    if unit.valid_from:
+        parts.append(_("từ %(day)s") % {"day": unit.valid_from.strftime("%d/%m/%Y")})
+    if unit.valid_until:
+        parts.append(_("đến hết %(day)s") % {"day": unit.valid_until.strftime("%d/%m/%Y")})
+    return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -308,6 +331,9 @@ def save_month(
     ``source`` ("form", "import: <file>") is stored on the figure and in its history.
     """
     validate_period(year, month)
+    outside = month_outside_validity(unit=unit, year=year, month=month)
+    if outside:
+        raise ValidationError(outside)
     errors = {}
     for entry in entries:
         if entry.delete or entry.is_blank:
@@ -622,7 +648,16 @@ def target_adjustments(*, unit: Unit, year: int) -> list[TargetAdjustment]:
 
 # --- Units --------------------------------------------------------------------------------
 
-UNIT_FIELDS = ("code", "name", "name_en", "level", "parent_id", "order")
+UNIT_FIELDS = (
+    "code",
+    "name",
+    "name_en",
+    "level",
+    "parent_id",
+    "order",
+    "valid_from",
+    "valid_until",
+)
 
 
 def unit_refusal(*, unit: Unit | None, parent_id: int | None, user) -> dict[str, str]:
@@ -703,7 +738,11 @@ def save_unit(*, unit_id: int | None, data: dict, user, source: str = "admin") -
     Needs ``manage`` on the unit, and the checks of :func:`unit_refusal` when its parent is
     set or changed; raises ``ValidationError`` (keyed by field) or ``PermissionDenied``.
     """
-    data = {name: data[name] for name in UNIT_FIELDS}
+    data = {name: data.get(name) for name in UNIT_FIELDS}
+    data["order"] = data["order"] or 0
+    refusal = lineage_rules.validity_refusal(data["valid_from"], data["valid_until"])
+    if refusal:
+        raise ValidationError({"valid_until": refusal})
     stored = Unit.objects.get(pk=unit_id) if unit_id else None
     involved = {data["parent_id"]} - {None}
     if stored is not None:
@@ -735,6 +774,72 @@ def delete_units(*, unit_ids: Iterable[int], user, source: str = "admin") -> int
     for unit in units:
         _delete(row=unit, user=user, source=source)
     return len(units)
+
+
+# --- Lineage: the units a unit was formed from ---------------------------------------------
+
+
+def lineage_refusal(*, unit: Unit, links: dict[int, Decimal]) -> str:
+    """Why ``unit`` may not be formed from ``links`` (predecessor id → share): "" when it may.
+
+    Each share lies in 0 < share ≤ 1; one predecessor's shares over all its successors add up
+    to 1 at most; a unit is never, through its predecessors, its own predecessor.
+    """
+    names = dict(Unit.objects.filter(pk__in=[*links, unit.pk]).values_list("pk", "name"))
+    for predecessor_id, share in links.items():
+        problem = lineage_rules.share_refusal(names.get(predecessor_id, "?"), share)
+        if problem:
+            return problem
+    others = Predecessor.objects.filter(predecessor_id__in=list(links)).exclude(unit=unit)
+    stored = [(link.unit_id, link.predecessor_id, link.share) for link in others]
+    planned = stored + [(unit.pk, pid, share) for pid, share in links.items()]
+    for predecessor_id, total in lineage_rules.overcommitted(planned).items():
+        return _(
+            "Các phần của %(unit)s chuyển sang những đơn vị mới cộng lại bằng %(total)s, "
+            "vượt quá 1."
+        ) % {"unit": names.get(predecessor_id, "?"), "total": lineage_rules.format_share(total)}
+    graph: dict[int, list[int]] = defaultdict(list)
+    for link in Predecessor.objects.exclude(unit=unit).values_list("unit_id", "predecessor_id"):
+        graph[link[0]].append(link[1])
+    graph[unit.pk] = list(links)
+    if unit.pk in lineage_rules.cycle_members(graph):
+        return _(
+            "%(unit)s không thể hình thành từ các đơn vị này: một trong số đó lại hình thành "
+            "từ %(unit)s (quá trình hình thành thành một vòng)."
+        ) % {"unit": unit.name}
+    return ""
+
+
+@transaction.atomic
+def save_predecessors(
+    *, unit: Unit, links: dict[int, Decimal], user, source: str = "admin"
+) -> None:
+    """Set the units ``unit`` was formed from (predecessor id → share), replacing the old list.
+
+    Needs ``manage`` on the unit; refused (``ValidationError``) by :func:`lineage_refusal`.
+    """
+    approval.lock_unit_ids([unit.pk])
+    if user is not None:
+        access.require(user, "manage", unit)
+    problem = lineage_refusal(unit=unit, links=links)
+    if problem:
+        raise ValidationError(problem)
+    stored = {link.predecessor_id: link for link in unit.predecessor_links.all()}
+    for predecessor_id, link in stored.items():
+        if predecessor_id not in links:
+            _delete(row=link, user=user, source=source)
+    for predecessor_id, share in links.items():
+        if predecessor_id in stored:
+            model_update(
+                instance=stored[predecessor_id], data={"share": share}, user=user, source=source
+            )
+        else:
+            _create(
+                model=Predecessor,
+                data={"unit_id": unit.pk, "predecessor_id": predecessor_id, "share": share},
+                user=user,
+                source=source,
+            )
 
 
 # --- The catalogue: areas, indicators, authorities -------------------------------------------
