@@ -824,7 +824,13 @@ def save_predecessors(
     problem = lineage_refusal(unit=unit, links=links)
     if problem:
         raise ValidationError(problem)
-    stored = {link.predecessor_id: link for link in unit.predecessor_links.all()}
+    replace_predecessors(unit_id=unit.pk, links=links, user=user, source=source)
+
+
+def replace_predecessors(*, unit_id: int, links: dict[int, Decimal], user, source: str) -> None:
+    """Write a checked lineage (compare, then save each row), under the caller's locks: the
+    import checks a whole workbook's lineage before it writes any of it."""
+    stored = {link.predecessor_id: link for link in Predecessor.objects.filter(unit_id=unit_id)}
     for predecessor_id, link in stored.items():
         if predecessor_id not in links:
             _delete(row=link, user=user, source=source)
@@ -836,7 +842,7 @@ def save_predecessors(
         else:
             _create(
                 model=Predecessor,
-                data={"unit_id": unit.pk, "predecessor_id": predecessor_id, "share": share},
+                data={"unit_id": unit_id, "predecessor_id": predecessor_id, "share": share},
                 user=user,
                 source=source,
             )
