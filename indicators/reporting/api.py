@@ -50,6 +50,8 @@ def row_json(row: IndicatorRow) -> dict:
         ],
         "previous": decimal_text(row.previous.actual),
         "yoy_percent": decimal_text(row.yoy_percent),
+        # set when a figure is computed over the unit's territory from its predecessors
+        "lineage_note": row.lineage_note or None,
     }
     if indicator.kind == Indicator.Kind.RATIO:
         data["numerator"] = decimal_text(row.current.numerator)

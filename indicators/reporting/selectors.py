@@ -31,6 +31,7 @@ from django.db.models import Count, Max, Q, Sum
 from indicators import tree
 from indicators.core.periods import Period
 from indicators.models import Figure, Indicator, Target, Unit
+from indicators.reporting import lineage
 
 HUNDRED = Decimal(100)
 
@@ -62,6 +63,7 @@ class Aggregate:
     is_estimate: bool = False  # an estimate contributes to ``actual``
     not_aggregable: bool = False  # reported percentages known only for the child units
     last_month: int = 0  # the last month with data, 0 when there is none
+    over_new_territory: bool = False  # months before the unit existed, from its predecessors
 
     @property
     def has_data(self) -> bool:
@@ -188,6 +190,14 @@ class IndicatorRow:
         """Growth over the same period last year, in percent ("tăng/giảm X% so với cùng kỳ")."""
         yoy = self.yoy_percent
         return None if yoy is None else yoy - HUNDRED
+
+    @property
+    def lineage_note(self) -> str:
+        """ "số liệu cùng kỳ tính theo địa giới mới" when a figure of this row comes from the
+        units this one was formed from; "" otherwise."""
+        if self.current.over_new_territory or self.previous.over_new_territory:
+            return lineage.lineage_note()
+        return ""
 
     @property
     def status(self) -> Completion:
@@ -334,6 +344,7 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
     result: dict[int, list[IndicatorRow]] = {}
     for unit in units:
         rows = []
+        reformed = lineage.reformed_aggregates(unit=unit, indicators=indicators, period=period)
         for indicator in indicators:
             unit_targets = sorted(
                 targets.get((unit.id, indicator.id), []),
@@ -341,15 +352,20 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
             )
             this_year = per_root.get((unit.id, indicator.id, period.year), [])
             last_year = per_root.get((unit.id, indicator.id, period.year - 1), [])
-            if not (unit_targets or this_year or last_year):
+            if not (
+                unit_targets or this_year or last_year or lineage.any_data(reformed, indicator)
+            ):
                 continue
-            current = combine(indicator.kind, this_year, own_unit_id=unit.id)
+            current = reformed.get(period.year, {}).get(indicator.id) or combine(
+                indicator.kind, this_year, own_unit_id=unit.id
+            )
             rows.append(
                 IndicatorRow(
                     indicator=indicator,
                     period=period,
                     current=current,
-                    previous=combine(indicator.kind, last_year, own_unit_id=unit.id),
+                    previous=reformed.get(period.year - 1, {}).get(indicator.id)
+                    or combine(indicator.kind, last_year, own_unit_id=unit.id),
                     targets=[_target_result(t, current.actual) for t in unit_targets],
                 )
             )
