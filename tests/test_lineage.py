@@ -156,3 +156,51 @@ def test_a_parent_that_changed_adds_up_the_old_and_the_new_wards_once(reform):
 def test_a_unit_without_lineage_keeps_the_plain_comparison(reform):
     row = row_of(reform["old"]["a"], "6m", 2025, "sum")
     assert (row.actual, row.previous.actual, row.lineage_note) == (D(60), D(60), "")
+
+
+def test_the_new_wards_page_text_api_and_export_say_the_comparison_is_over_the_new_territory(
+    reform, staff_client
+):
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    page = staff_client.get(reverse("period-summary", args=["new", 2026, "9m"])).content.decode()
+    assert "Số liệu cùng kỳ tính theo địa giới mới (đơn vị hình thành ngày 01/07/2025)." in page
+    assert "(số liệu cùng kỳ tính theo địa giới mới)." in page  # the generated text
+    api = staff_client.get(reverse("api-period-summary", args=["new", 2026, "9m"])).json()
+    revenue = next(row for row in api["indicators"] if row["code"] == "sum")
+    assert (revenue["actual"], revenue["previous"]) == ("990", "630")
+    assert revenue["lineage_note"] == "số liệu cùng kỳ tính theo địa giới mới"
+    export = staff_client.get(reverse("period-export", args=["new", 2026, "9m"]))
+    cells = [
+        str(cell.value)
+        for sheet in load_workbook(io.BytesIO(export.content))
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value
+    ]
+    assert any("số liệu cùng kỳ tính theo địa giới mới" in text for text in cells)
+
+
+def test_a_period_outside_a_units_validity_names_its_successors_with_links(reform, staff_client):
+    from django.urls import reverse
+
+    page = staff_client.get(reverse("period-summary", args=["c", 2026, "9m"])).content.decode()
+    assert "Phường c không tồn tại trong 9 tháng đầu năm 2026" in page
+    assert reverse("period-summary", args=["new", 2026, "9m"]) in page
+    assert reverse("period-summary", args=["other", 2026, "9m"]) in page
+    page = staff_client.get(reverse("period-summary", args=["new", 2024, "y"])).content.decode()
+    assert "hiệu lực từ 01/07/2025" in page
+    assert reverse("period-summary", args=["a", 2024, "y"]) in page
+
+
+def test_a_period_lists_only_the_children_that_existed_then(reform, staff_client):
+    from django.urls import reverse
+
+    response = staff_client.get(reverse("period-summary", args=["prov", 2026, "9m"]))
+    names = [child.name for child in response.context["children"]]
+    assert sorted(names) == ["Phường Khác", "Phường Mới"]
+    response = staff_client.get(reverse("period-summary", args=["prov", 2024, "y"]))
+    assert [child.code for child in response.context["children"]] == ["district"]

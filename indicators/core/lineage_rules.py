@@ -146,3 +146,13 @@ def validity_refusal(valid_from: date | None, valid_until: date | None) -> str:
             "Ngày hết hiệu lực (%(until)s) không được trước ngày bắt đầu hiệu lực (%(start)s)."
         ) % {"until": valid_until.strftime("%d/%m/%Y"), "start": valid_from.strftime("%d/%m/%Y")}
     return ""
+
+
+def validity_text(valid_from: date | None, valid_until: date | None) -> str:
+    """ "từ 01/07/2025", "đến hết 30/06/2025", "từ 01/07/2025 đến hết 31/12/2030"."""
+    parts = []
+    if valid_from:
+        parts.append(_("từ %(day)s") % {"day": valid_from.strftime("%d/%m/%Y")})
+    if valid_until:
+        parts.append(_("đến hết %(day)s") % {"day": valid_until.strftime("%d/%m/%Y")})
+    return " ".join(parts)

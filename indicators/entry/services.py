@@ -140,17 +140,12 @@ def month_outside_validity(*, unit: Unit, year: int, month: int) -> str:
     return _(
         "%(unit)s không tồn tại trong tháng %(month)d/%(year)d (hiệu lực %(validity)s); "
         "không nhập được số liệu tháng này."
-    ) % {"unit": unit.name, "month": month, "year": year, "validity": validity_text(unit)}
-
-
-def validity_text(unit: Unit) -> str:
-    """ "từ 01/07/2025", "đến hết 30/06/2025", "từ 01/07/2025 đến hết 31/12/2030"."""
-    parts = []
-    if unit.valid_from:
-        parts.append(_("từ %(day)s") % {"day": unit.valid_from.strftime("%d/%m/%Y")})
-    if unit.valid_until:
-        parts.append(_("đến hết %(day)s") % {"day": unit.valid_until.strftime("%d/%m/%Y")})
-    return " ".join(parts)
+    ) % {
+        "unit": unit.name,
+        "month": month,
+        "year": year,
+        "validity": lineage_rules.validity_text(unit.valid_from, unit.valid_until),
+    }
 
 
 @dataclass(frozen=True)
