@@ -204,3 +204,42 @@ def test_a_period_lists_only_the_children_that_existed_then(reform, staff_client
     assert sorted(names) == ["Phường Khác", "Phường Mới"]
     response = staff_client.get(reverse("period-summary", args=["prov", 2024, "y"]))
     assert [child.code for child in response.context["children"]] == ["district"]
+
+
+def test_the_demo_merged_ward_compares_2026_with_2025_across_the_merger(demo, staff_client):
+    import json
+
+    from django.urls import reverse
+
+    from indicators.demo import REFORM_FILE
+
+    figures = json.loads(REFORM_FILE.read_text(encoding="utf-8"))["figures"]
+
+    def revenue(unit: str, year: int, months: range) -> D:
+        return sum(
+            (
+                D(f["value"])
+                for f in figures
+                if f["unit"] == unit
+                and f["indicator"] == "thu-ngan-sach"
+                and f["year"] == year
+                and f["month"] in months
+            ),
+            D(0),
+        )
+
+    merged = Unit.objects.get(code="phuong-sap-nhap-minh-hoa")
+    row = row_of(merged, "9m", 2026, "thu-ngan-sach")
+    assert row.actual == revenue("phuong-sap-nhap-minh-hoa", 2026, range(1, 10))
+    # Chánh Lộ has no 2025 figures in the demo: A wholly, 60 % of B, then the merged ward
+    assert row.previous.actual == (
+        revenue("phuong-lan-can-a", 2025, range(1, 7))
+        + D("0.6") * revenue("phuong-lan-can-b", 2025, range(1, 7))
+        + revenue("phuong-sap-nhap-minh-hoa", 2025, range(7, 10))
+    )
+    assert row.lineage_note
+    # a reported rate: September 2025 is the merged ward's own; June 2025 had three wards
+    assert not row_of(merged, "9m", 2026, "dvc-truc-tuyen").previous.not_aggregable
+    assert row_of(merged, "6m", 2026, "dvc-truc-tuyen").previous.not_aggregable
+    # the dashboard still opens on Chánh Lộ's 2023 nine months
+    assert staff_client.get(reverse("home"))["Location"] == "/units/chanh-lo/2023/9m/"

@@ -23,12 +23,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
 from django.db.models import Count, Max, Q, Sum
 
 from indicators import tree
+from indicators.core.lineage_rules import month_days
 from indicators.core.periods import Period
 from indicators.models import Figure, Indicator, Target, Unit
 from indicators.reporting import lineage
@@ -442,6 +444,23 @@ def _month_points(unit: Unit, indicator: Indicator, figures: list[Figure]) -> li
 def child_units(unit: Unit) -> list[Unit]:
     """The units directly under ``unit``, in their order (from the request's tree)."""
     return tree.current().children(unit.id)
+
+
+def children_during(unit: Unit, period: Period) -> list[Unit]:
+    """The units directly under ``unit`` that existed during ``period`` (old wards until June
+    2025, the merged ones from July)."""
+    units_tree = tree.current()
+    ids = [child.id for child in units_tree.children(unit.id)]
+    first_day, last_day = period_days(period)
+    return [units_tree.get(i) for i in units_tree.existing(ids, first_day, last_day)]
+
+
+def period_days(period: Period) -> tuple[date, date]:
+    """The first and the last day of ``period``, inclusive."""
+    return (
+        month_days(period.year, period.first_month)[0],
+        month_days(period.year, period.last_month)[1],
+    )
 
 
 def ancestors(unit: Unit) -> list[Unit]:

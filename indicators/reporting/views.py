@@ -6,8 +6,6 @@ report text; they compute no number themselves.
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib.auth.decorators import login_required
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
@@ -22,7 +20,7 @@ from indicators import access, tree
 from indicators.access import Action
 from indicators.approval import approval_label, approval_state
 from indicators.audit import figure_history
-from indicators.core.lineage_rules import month_days, overlaps, validity_text
+from indicators.core.lineage_rules import overlaps, validity_text
 from indicators.core.periods import InvalidPeriod, Period, all_period_keys, parse_period
 from indicators.models import Figure, Indicator, PeriodReport, Unit
 from indicators.reporting import charts, selectors
@@ -100,28 +98,15 @@ def not_found(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "404.html", {"message": message}, status=404)
 
 
-def _period_days(period: Period) -> tuple[date, date]:
-    return month_days(period.year, period.first_month)[0], month_days(
-        period.year, period.last_month
-    )[1]
-
-
 def _existed(unit: Unit, period: Period) -> bool:
-    return overlaps(unit.valid_from, unit.valid_until, *_period_days(period))
-
-
-def _existing_children(unit: Unit, period: Period) -> list[Unit]:
-    """The units under ``unit`` that existed during ``period`` (old wards until June 2025)."""
-    units_tree = tree.current()
-    ids = [child.id for child in units_tree.children(unit.id)]
-    return [units_tree.get(i) for i in units_tree.existing(ids, *_period_days(period))]
+    return overlaps(unit.valid_from, unit.valid_until, *selectors.period_days(period))
 
 
 def _out_of_validity(request, unit: Unit, period: Period) -> HttpResponse:
     """A period entirely outside the unit's validity: say so, and link the units it was formed
     from or that were formed from it (those the user may see)."""
     visible = access.unit_ids_for(request.user, "view")
-    after = unit.valid_until is not None and _period_days(period)[0] > unit.valid_until
+    after = unit.valid_until is not None and selectors.period_days(period)[0] > unit.valid_until
     if after:
         related = [link.unit for link in unit.successor_links.select_related("unit")]
     else:
@@ -268,7 +253,7 @@ def _navigation(user, unit: Unit, period: Period, indicator: Indicator | None = 
         "period": period,
         "period_label": capfirst(period.label()),
         "ancestors": _visible_ancestors(user, unit),
-        "children": _existing_children(unit, period),
+        "children": selectors.children_during(unit, period),
         "quick_periods": quick,
         "period_groups": [
             (label, [(k, capfirst(parse_period(k, period.year).label())) for k in keys])
