@@ -243,3 +243,14 @@ def test_the_demo_merged_ward_compares_2026_with_2025_across_the_merger(demo, st
     assert row_of(merged, "6m", 2026, "dvc-truc-tuyen").previous.not_aggregable
     # the dashboard still opens on Chánh Lộ's 2023 nine months
     assert staff_client.get(reverse("home"))["Location"] == "/units/chanh-lo/2023/9m/"
+
+
+def test_the_api_for_a_period_outside_a_units_validity_says_why(reform, staff_client):
+    from django.urls import reverse
+
+    response = staff_client.get(reverse("api-period-summary", args=["new", 2024, "y"]))
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": "Phường Mới không tồn tại trong năm 2024: đơn vị có hiệu lực từ 01/07/2025.",
+        "related_units": ["a", "b", "c"],
+    }

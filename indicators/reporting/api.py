@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 
 from indicators import access
 from indicators.approval import approval_state
+from indicators.core.lineage_rules import overlaps, validity_text
 from indicators.core.numbers import strip_zeros
 from indicators.core.periods import InvalidPeriod, Period, parse_period
 from indicators.models import Indicator, Unit
+from indicators.reporting import selectors
 from indicators.reporting.selectors import IndicatorRow, period_summary
 
 
@@ -85,6 +87,29 @@ def unit_period_summary(request, unit_code: str, year: int, period_key: str):
         period = parse_period(period_key, year)
     except InvalidPeriod as error:
         return JsonResponse({"error": str(error)}, status=404)
+    if not overlaps(unit.valid_from, unit.valid_until, *selectors.period_days(period)):
+        return _outside_validity(request, unit, period)
     return JsonResponse(
         summary_json(unit=unit, period=period), json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def _outside_validity(request, unit: Unit, period: Period) -> JsonResponse:
+    """A period entirely outside the unit's validity: a 404 that says why, with the codes of
+    the units it was formed from and of those formed from it (those the caller may see)."""
+    message = _("%(name)s không tồn tại trong %(period)s: đơn vị có hiệu lực %(validity)s.") % {
+        "name": unit.display_name,
+        "period": period.label(),
+        "validity": validity_text(unit.valid_from, unit.valid_until),
+    }
+    related = [
+        *(link.predecessor for link in unit.predecessor_links.select_related("predecessor")),
+        *(link.unit for link in unit.successor_links.select_related("unit")),
+    ]
+    visible = access.unit_ids_for(request.user, "view")
+    codes = [u.code for u in related if visible is None or u.id in visible]
+    return JsonResponse(
+        {"error": message, "related_units": codes},
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
     )
