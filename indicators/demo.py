@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
 
+from indicators.core.lineage_rules import parse_predecessors
 from indicators.models import (
     Area,
     Authority,
@@ -21,6 +22,7 @@ from indicators.models import (
     Indicator,
     MonthApproval,
     PeriodReport,
+    Predecessor,
     Target,
     Unit,
 )
@@ -28,6 +30,9 @@ from indicators.models import (
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CATALOGUE_FILE = DATA_DIR / "catalogue.json"
 DEMO_FILE = DATA_DIR / "demo_chanh_lo.json"
+# An invented merger on 1 July 2025 (Chánh Lộ and two made-up neighbours), to show "cùng kỳ"
+# across the reform: illustrative, not the law (see the file's _comment).
+REFORM_FILE = DATA_DIR / "demo_reform.json"
 
 INDICATOR_FIELDS = [
     "name",
@@ -154,6 +159,7 @@ def load_demo(path: Path = DEMO_FILE) -> DemoCounts:
                 "source": SOURCES[row["source"]],
             },
         )
+    reform = _load_reform(units, indicators)
     for row in demo["reports"]:
         _sync(
             PeriodReport,
@@ -170,5 +176,56 @@ def load_demo(path: Path = DEMO_FILE) -> DemoCounts:
             },
         )
     return DemoCounts(
-        units=len(demo["units"]), targets=len(demo["targets"]), figures=len(demo["figures"])
+        units=len(demo["units"]) + reform.units,
+        targets=len(demo["targets"]),
+        figures=len(demo["figures"]) + reform.figures,
     )
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def _load_reform(units: dict[str, Unit], indicators: dict[str, Indicator]) -> DemoCounts:
+    """The illustrative merged ward, its province, its two neighbours and their figures."""
+    reform = json.loads(REFORM_FILE.read_text(encoding="utf-8"))
+    for code, dates in reform["validity"].items():
+        units[code] = _sync(Unit, {"code": code}, {k: _day(v) for k, v in dates.items()})
+    for row in reform["units"]:  # parents first, predecessors before their successors
+        units[row["code"]] = _sync(
+            Unit,
+            {"code": row["code"]},
+            {
+                "name": row["name"],
+                "name_en": row["name_en"],
+                "level": row["level"],
+                "parent": units[row["parent"]] if row["parent"] else None,
+                "order": row["order"],
+                "valid_from": _day(row["valid_from"]),
+                "valid_until": _day(row["valid_until"]),
+            },
+        )
+        for code, share in parse_predecessors(row["predecessors"]):
+            _sync(
+                Predecessor,
+                {"unit": units[row["code"]], "predecessor": units[code]},
+                {"share": share},
+            )
+    for row in reform["figures"]:
+        _sync(
+            Figure,
+            {
+                "unit": units[row["unit"]],
+                "indicator": indicators[row["indicator"]],
+                "year": row["year"],
+                "month": row["month"],
+            },
+            {
+                "value": _amount(row.get("value")),
+                "numerator": _amount(row.get("numerator")),
+                "denominator": _amount(row.get("denominator")),
+                "status": row["status"],
+                "source": SOURCES[row["source"]],
+            },
+        )
+    return DemoCounts(units=len(reform["units"]), targets=0, figures=len(reform["figures"]))

@@ -9,6 +9,7 @@ constraints; rules that need the indicator's kind (a percentage not above 100) l
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -52,6 +53,11 @@ class Unit(TranslatedNameMixin, models.Model):
 
     Units form a tree of any depth through ``parent``; since the 2025 reform there is no fixed
     number of levels, so nothing here assumes one.
+
+    A unit exists from ``valid_from`` to ``valid_until`` (both inclusive, both optional: no
+    date means "always" on that side). Its ``parent`` is the one it had while it existed: a
+    ward that ended on 30 June 2025 keeps its district. The units it was formed from are its
+    :class:`Predecessor` rows.
     """
 
     class Level(models.TextChoices):
@@ -79,6 +85,8 @@ class Unit(TranslatedNameMixin, models.Model):
         related_name="children",
     )
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
+    valid_from = models.DateField(_("có hiệu lực từ"), null=True, blank=True)
+    valid_until = models.DateField(_("có hiệu lực đến hết"), null=True, blank=True)
     # The day of the month after the report month by which the month is due (see
     # reporting/completeness.py); empty: the unit above decides, and at the top the 20th.
     reporting_deadline_day = models.PositiveSmallIntegerField(
@@ -104,10 +112,76 @@ class Unit(TranslatedNameMixin, models.Model):
                 name="unit_not_its_own_parent",
                 violation_error_message=_("Một đơn vị không thể là cấp trên của chính nó."),
             ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_until__gte=F("valid_from")),
+                name="unit_valid_until_not_before_valid_from",
+                violation_error_message=_(
+                    "Ngày hết hiệu lực không được trước ngày bắt đầu hiệu lực."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class Predecessor(models.Model):
+    """``unit`` was formed from ``predecessor``, wholly (``share`` 1) or in part.
+
+    ``share`` is the part of the predecessor's territory (and so of its flows, counts and
+    levels) that went to ``unit``, 0 < share ≤ 1. The shares of one predecessor never add up to
+    more than 1: a sum the database cannot check, so the service, the form and the import do
+    (``core.lineage_rules.overcommitted``). A rename is a new unit with the old one as its only
+    predecessor, wholly.
+    """
+
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("đơn vị mới"),
+        on_delete=models.CASCADE,
+        related_name="predecessor_links",
+    )
+    predecessor = models.ForeignKey(
+        Unit,
+        verbose_name=_("hình thành từ"),
+        on_delete=models.PROTECT,
+        related_name="successor_links",
+    )
+    share = models.DecimalField(
+        _("tỷ lệ sáp nhập"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal(1),
+        help_text=_("Phần của đơn vị cũ chuyển vào đơn vị mới, lớn hơn 0 và không quá 1."),
+    )
+    history = audited(_("lịch sử sửa quá trình hình thành đơn vị"))
+
+    class Meta:
+        ordering = ["unit", "predecessor__order", "predecessor__code"]
+        verbose_name = _("đơn vị hình thành từ")
+        verbose_name_plural = _("đơn vị hình thành từ")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "predecessor"],
+                name="predecessor_once_per_unit",
+                violation_error_message=_("Đơn vị cũ này đã có trong danh sách."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(predecessor=F("unit")),
+                name="predecessor_not_the_unit_itself",
+                violation_error_message=_("Một đơn vị không thể hình thành từ chính nó."),
+            ),
+            models.CheckConstraint(
+                condition=Q(share__gt=0) & Q(share__lte=1),
+                name="predecessor_share_between_0_and_1",
+                violation_error_message=_("Tỷ lệ phải lớn hơn 0 và không quá 1."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} ← {self.predecessor} ({self.share})"
 
 
 class Authority(TranslatedNameMixin, models.Model):

@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from indicators.core.lineage_rules import overlaps
 from indicators.models import Unit
 
 
@@ -106,6 +108,17 @@ class UnitTree:
         """``unit_ids`` ordered so that a unit's parent (when among them) comes before it."""
         wanted = list(dict.fromkeys(unit_ids))
         return sorted(wanted, key=lambda unit: (self.depth(unit), wanted.index(unit)))
+
+    def existing(self, unit_ids: Iterable[int], first_day: date, last_day: date) -> list[int]:
+        """The units among ``unit_ids`` that existed on some day of ``first_day``–``last_day``
+        (inclusive; a unit without dates always existed), in the given order."""
+        return [
+            unit_id
+            for unit_id in unit_ids
+            if overlaps(
+                self.units[unit_id].valid_from, self.units[unit_id].valid_until, first_day, last_day
+            )
+        ]
 
     def would_loop(self, unit_id: int | None, parent_id: int | None) -> bool:
         """Would making ``parent_id`` the parent of ``unit_id`` put the unit under itself?

@@ -7,6 +7,7 @@ import layout. Importing that file where nothing exists must rebuild every numbe
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -21,6 +22,7 @@ from indicators.models import (
     Indicator,
     MonthApproval,
     PeriodReport,
+    Predecessor,
     RoleGrant,
     Target,
     Unit,
@@ -44,7 +46,7 @@ def api(client, unit_code: str, period: str, year: int = 2023) -> dict:
 
 def empty_the_database() -> None:
     """Everything the import can create, gone; only the logged-in user stays."""
-    for model in (Figure, Target, PeriodReport, MonthApproval, RoleGrant):
+    for model in (Figure, Target, PeriodReport, MonthApproval, RoleGrant, Predecessor):
         model.objects.all().delete()
     while Unit.objects.exists():  # leaves first: a parent is protected by its children
         Unit.objects.filter(children__isnull=True).delete()
@@ -178,7 +180,14 @@ def every_field_set(db):
         report_phrase_en="the council's target",
         order=3,
     )
-    city = Unit.objects.create(code="tp", name="Thành phố", name_en="City", level="city", order=5)
+    city = Unit.objects.create(
+        code="tp",
+        name="Thành phố",
+        name_en="City",
+        level="city",
+        order=5,
+        valid_from=date(2000, 1, 1),
+    )
     ward = Unit.objects.create(
         code="p",
         name="Phường",
@@ -187,6 +196,7 @@ def every_field_set(db):
         parent=city,
         order=6,
         reporting_deadline_day=25,
+        valid_until=date(2030, 6, 30),
     )
     revenue = Indicator.objects.create(
         code="thu",

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from indicators import access, approval
 from indicators import tree as unit_tree
+from indicators.core import lineage_rules
 from indicators.core.periods import InvalidPeriod, parse_period
 from indicators.entry import services
 from indicators.entry import views as entry_views
@@ -53,6 +54,7 @@ from indicators.models import (
     Indicator,
     MonthApproval,
     PeriodReport,
+    Predecessor,
     RoleGrant,
     SignerCapacity,
     Target,
@@ -224,13 +226,24 @@ AUTOCOMPLETE_ACTION = {
     "periodreport": "enter",
     "target": "manage",
     "unit": "manage",
+    "predecessor": "view",
 }
 
 
 class UnitAdminForm(forms.ModelForm):
     class Meta:
         model = Unit
-        fields = ["code", "name", "name_en", "level", "parent", "order", "reporting_deadline_day"]
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "level",
+            "parent",
+            "order",
+            "reporting_deadline_day",
+            "valid_from",
+            "valid_until",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -252,11 +265,69 @@ class UnitAdminForm(forms.ModelForm):
         return data
 
 
+class PredecessorFormSet(forms.BaseInlineFormSet):
+    """The units a unit was formed from: checked as a whole (shares, loops) by the service.
+
+    A post without this list (a script, a page from before lineage existed) leaves the
+    lineage as it is instead of failing on the missing management form.
+    """
+
+    def __init__(self, *args, **kwargs):
+        data = kwargs.get("data")
+        prefix = kwargs.get("prefix") or self.get_default_prefix()
+        self.absent = data is not None and f"{prefix}-TOTAL_FORMS" not in data
+        if self.absent:
+            kwargs["data"] = data.copy()
+            kwargs["data"].update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.absent or any(self.errors) or self.instance.pk is None:
+            return
+        problem = services.lineage_refusal(unit=self.instance, links=self.links())
+        if problem:
+            raise ValidationError(problem)
+
+    def links(self) -> dict[int, object]:
+        """predecessor id → share of the rows kept on the page."""
+        return {
+            form.cleaned_data["predecessor"].pk: form.cleaned_data["share"]
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("predecessor")
+        }
+
+
+class PredecessorInline(admin.TabularInline):
+    """ "Hình thành từ": the units this one was formed from, wholly or in part."""
+
+    model = Predecessor
+    fk_name = "unit"
+    formset = PredecessorFormSet
+    extra = 0
+    autocomplete_fields = ["predecessor"]
+    verbose_name = gettext_lazy("hình thành từ")
+    verbose_name_plural = gettext_lazy("hình thành từ (sáp nhập, chia tách, đổi tên)")
+
+
 @admin.register(Unit)
 class UnitAdmin(GrantScopedAdmin):
     form = UnitAdminForm
+    inlines = [PredecessorInline]
+    readonly_fields = ["successors"]
     write_action = "manage"
-    list_display = ["name", "code", "level", "parent", "order", "reporting_deadline_day"]
+    list_display = [
+        "name",
+        "code",
+        "level",
+        "parent",
+        "valid_from",
+        "valid_until",
+        "order",
+        "reporting_deadline_day",
+    ]
     list_filter = ["level"]
     search_fields = ["name", "code"]
     autocomplete_fields = ["parent"]
@@ -283,6 +354,26 @@ class UnitAdmin(GrantScopedAdmin):
             unit_id=obj.pk, data=_values(obj, services.UNIT_FIELDS), user=request.user
         )
         obj.pk = saved.pk
+
+    @admin.display(description=gettext_lazy("trở thành"))
+    def successors(self, obj) -> str:
+        """The units formed from this one, with the share each received."""
+        links = obj.successor_links.select_related("unit") if obj.pk else []
+        return (
+            ", ".join(
+                f"{link.unit.name} ({lineage_rules.format_share(link.share)})" for link in links
+            )
+            or "—"
+        )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Predecessor:
+            return super().save_formset(request, form, formset, change)
+        # the admin's change message reads these; the service keeps its own history
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if formset.absent:
+            return None
+        services.save_predecessors(unit=form.instance, links=formset.links(), user=request.user)
 
     def delete_model(self, request, obj):
         services.delete_units(unit_ids=[obj.pk], user=request.user)

@@ -16,6 +16,7 @@ The views and the admin parse what was posted and call a service; they decide no
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,7 @@ from django.utils.translation import gettext as _
 from indicators import access, approval
 from indicators import tree as unit_tree
 from indicators.audit import FigureSnapshot
+from indicators.core import lineage_rules
 from indicators.core.entry_rules import decimals_of
 from indicators.models import (
     Area,
@@ -38,6 +40,7 @@ from indicators.models import (
     Figure,
     Indicator,
     MonthApproval,
+    Predecessor,
     RoleGrant,
     Target,
     Unit,
@@ -245,6 +248,21 @@ def validate_period(year: int, month: int) -> None:
         raise ValidationError(_("Năm %(year)s không hợp lệ.") % {"year": year})
 
 
+def month_outside_validity(*, unit: Unit, year: int, month: int) -> str:
+    """Why ``unit`` can have no figure for this month (it did not exist then): "" if it can."""
+    if lineage_rules.month_in_validity(year, month, unit.valid_from, unit.valid_until):
+        return ""
+    return _(
+        "%(unit)s không tồn tại trong tháng %(month)d/%(year)d (hiệu lực %(validity)s); "
+        "không nhập được số liệu tháng này."
+    ) % {
+        "unit": unit.name,
+        "month": month,
+        "year": year,
+        "validity": lineage_rules.validity_text(unit.valid_from, unit.valid_until),
+    }
+
+
 @dataclass(frozen=True)
 class SaveResult:
     created: int = 0
@@ -423,6 +441,9 @@ def save_month(
     ``source`` ("form", "import: <file>") is stored on the figure and in its history.
     """
     validate_period(year, month)
+    outside = month_outside_validity(unit=unit, year=year, month=month)
+    if outside:
+        raise ValidationError(outside)
     errors = {}
     for entry in entries:
         if entry.delete or entry.is_blank:
@@ -739,7 +760,17 @@ def target_adjustments(*, unit: Unit, year: int) -> list[TargetAdjustment]:
 
 # --- Units --------------------------------------------------------------------------------
 
-UNIT_FIELDS = ("code", "name", "name_en", "level", "parent_id", "order", "reporting_deadline_day")
+UNIT_FIELDS = (
+    "code",
+    "name",
+    "name_en",
+    "level",
+    "parent_id",
+    "order",
+    "reporting_deadline_day",
+    "valid_from",
+    "valid_until",
+)
 UNIT_OPTIONAL = {"reporting_deadline_day"}  # kept as stored when a caller does not give it
 
 
@@ -821,7 +852,13 @@ def save_unit(*, unit_id: int | None, data: dict, user, source: str = "admin") -
     Needs ``manage`` on the unit, and the checks of :func:`unit_refusal` when its parent is
     set or changed; raises ``ValidationError`` (keyed by field) or ``PermissionDenied``.
     """
-    data = {name: data[name] for name in UNIT_FIELDS if name in data or name not in UNIT_OPTIONAL}
+    data = {
+        name: data.get(name) for name in UNIT_FIELDS if name in data or name not in UNIT_OPTIONAL
+    }
+    data["order"] = data["order"] or 0
+    refusal = lineage_rules.validity_refusal(data["valid_from"], data["valid_until"])
+    if refusal:
+        raise ValidationError({"valid_until": refusal})
     stored = Unit.objects.get(pk=unit_id) if unit_id else None
     involved = {data["parent_id"]} - {None}
     if stored is not None:
@@ -853,6 +890,78 @@ def delete_units(*, unit_ids: Iterable[int], user, source: str = "admin") -> int
     for unit in units:
         _delete(row=unit, user=user, source=source)
     return len(units)
+
+
+# --- Lineage: the units a unit was formed from ---------------------------------------------
+
+
+def lineage_refusal(*, unit: Unit, links: dict[int, Decimal]) -> str:
+    """Why ``unit`` may not be formed from ``links`` (predecessor id → share): "" when it may.
+
+    Each share lies in 0 < share ≤ 1; one predecessor's shares over all its successors add up
+    to 1 at most; a unit is never, through its predecessors, its own predecessor.
+    """
+    names = dict(Unit.objects.filter(pk__in=[*links, unit.pk]).values_list("pk", "name"))
+    for predecessor_id, share in links.items():
+        problem = lineage_rules.share_refusal(names.get(predecessor_id, "?"), share)
+        if problem:
+            return problem
+    others = Predecessor.objects.filter(predecessor_id__in=list(links)).exclude(unit=unit)
+    stored = [(link.unit_id, link.predecessor_id, link.share) for link in others]
+    planned = stored + [(unit.pk, pid, share) for pid, share in links.items()]
+    for predecessor_id, total in lineage_rules.overcommitted(planned).items():
+        return _(
+            "Các phần của %(unit)s chuyển sang những đơn vị mới cộng lại bằng %(total)s, "
+            "vượt quá 1."
+        ) % {"unit": names.get(predecessor_id, "?"), "total": lineage_rules.format_share(total)}
+    graph: dict[int, list[int]] = defaultdict(list)
+    for link in Predecessor.objects.exclude(unit=unit).values_list("unit_id", "predecessor_id"):
+        graph[link[0]].append(link[1])
+    graph[unit.pk] = list(links)
+    if unit.pk in lineage_rules.cycle_members(graph):
+        return _(
+            "%(unit)s không thể hình thành từ các đơn vị này: một trong số đó lại hình thành "
+            "từ %(unit)s (quá trình hình thành thành một vòng)."
+        ) % {"unit": unit.name}
+    return ""
+
+
+@transaction.atomic
+def save_predecessors(
+    *, unit: Unit, links: dict[int, Decimal], user, source: str = "admin"
+) -> None:
+    """Set the units ``unit`` was formed from (predecessor id → share), replacing the old list.
+
+    Needs ``manage`` on the unit; refused (``ValidationError``) by :func:`lineage_refusal`.
+    """
+    approval.lock_unit_ids([unit.pk])
+    if user is not None:
+        access.require(user, "manage", unit)
+    problem = lineage_refusal(unit=unit, links=links)
+    if problem:
+        raise ValidationError(problem)
+    replace_predecessors(unit_id=unit.pk, links=links, user=user, source=source)
+
+
+def replace_predecessors(*, unit_id: int, links: dict[int, Decimal], user, source: str) -> None:
+    """Write a checked lineage (compare, then save each row), under the caller's locks: the
+    import checks a whole workbook's lineage before it writes any of it."""
+    stored = {link.predecessor_id: link for link in Predecessor.objects.filter(unit_id=unit_id)}
+    for predecessor_id, link in stored.items():
+        if predecessor_id not in links:
+            _delete(row=link, user=user, source=source)
+    for predecessor_id, share in links.items():
+        if predecessor_id in stored:
+            model_update(
+                instance=stored[predecessor_id], data={"share": share}, user=user, source=source
+            )
+        else:
+            _create(
+                model=Predecessor,
+                data={"unit_id": unit_id, "predecessor_id": predecessor_id, "share": share},
+                user=user,
+                source=source,
+            )
 
 
 # --- The catalogue: areas, indicators, authorities -------------------------------------------

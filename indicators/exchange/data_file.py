@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from indicators import tree
 from indicators.core.periods import Period
 from indicators.exchange.schema import SHEETS
-from indicators.models import Area, Authority, Figure, Indicator, Target, Unit
+from indicators.models import Area, Authority, Figure, Indicator, Predecessor, Target, Unit
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,19 @@ def period_data(*, unit: Unit, period: Period) -> DataExport:
     Holds the unit with its ancestors and every unit under it, their figures for the period's
     months in the period's year and the year before (for "cùng kỳ"), the targets of the period's
     year, and the whole catalogue (areas, authorities, indicators, inactive ones included: the
-    catalogue is shared by every unit, and an inactive indicator keeps its figures).
+    catalogue is shared by every unit, and an inactive indicator keeps its figures). The units
+    ``unit`` and those under it were formed from come too, with their figures, so that the
+    lineage and "cùng kỳ" over the new territory survive a round trip.
     """
     units_tree = tree.current()
     members = units_tree.subtree_ids(unit.id)
     wanted = [*units_tree.ancestor_ids(unit.id), *members]
+    # The units it was formed from (and theirs), with their figures: "cùng kỳ" over the new
+    # territory is computed from them, and a round trip keeps the lineage.
+    for former in _formed_from(members):
+        wanted += [*units_tree.ancestor_ids(former), *units_tree.subtree_ids(former)]
+        members += units_tree.subtree_ids(former)
+    wanted, members = list(dict.fromkeys(wanted)), list(dict.fromkeys(members))
     figures = (
         Figure.objects.filter(
             unit_id__in=members,
@@ -51,7 +59,10 @@ def period_data(*, unit: Unit, period: Period) -> DataExport:
         "areas": Area.objects.order_by("order", "code"),
         "authorities": Authority.objects.order_by("order", "code"),
         "units": _parents_first(
-            Unit.objects.filter(id__in=wanted).select_related("parent"), wanted
+            Unit.objects.filter(id__in=wanted)
+            .select_related("parent")
+            .prefetch_related("predecessor_links__predecessor"),
+            wanted,
         ),
         "indicators": Indicator.objects.select_related("area").order_by(
             "area__order", "area__code", "order", "code"
@@ -62,6 +73,24 @@ def period_data(*, unit: Unit, period: Period) -> DataExport:
     return DataExport(
         sheets={key: [SHEETS[key].export(row) for row in rows[key]] for key in SHEETS}
     )
+
+
+def _formed_from(unit_ids: list[int]) -> list[int]:
+    """Every unit that ``unit_ids`` were formed from, at any remove (one query per remove)."""
+    found: list[int] = []
+    frontier = set(unit_ids)
+    while frontier:
+        frontier = (
+            set(
+                Predecessor.objects.filter(unit_id__in=frontier).values_list(
+                    "predecessor_id", flat=True
+                )
+            )
+            - set(found)
+            - set(unit_ids)
+        )
+        found += sorted(frontier)
+    return found
 
 
 def _parents_first(units, order: list[int]) -> list[Unit]:

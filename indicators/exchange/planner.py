@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from indicators import access, approval
+from indicators.core import lineage_rules
+from indicators.core.lineage_rules import month_in_validity, validity_refusal
 from indicators.entry.services import validate_figure, validate_target
 from indicators.exchange.reader import (
     MAX_ERRORS,
@@ -25,7 +28,15 @@ from indicators.exchange.reader import (
     read_values,
 )
 from indicators.exchange.schema import SHEETS, ColumnType, Sheet
-from indicators.models import Area, Authority, Figure, Indicator, MonthApproval, Unit
+from indicators.models import (
+    Area,
+    Authority,
+    Figure,
+    Indicator,
+    MonthApproval,
+    Predecessor,
+    Unit,
+)
 from indicators.tree import UnitTree
 
 CREATE, UPDATE, KEEP = "created", "updated", "unchanged"
@@ -108,11 +119,11 @@ class ImportPlan:
         with the same fingerprint write the same thing over the same rows."""
         digest = hashlib.sha256()
         for key, changes in self.changes.items():
-            names = [c.field for c in SHEETS[key].columns if c.type != ColumnType.REFERENCE]
             for change in changes:
                 current = change.current
+                plain = [c for c in SHEETS[key].columns if c.type != ColumnType.REFERENCE]
                 stored = (
-                    [getattr(current, name) for name in names]
+                    [c.stored(current) for c in plain]
                     + [getattr(current, f"{c.field}_id") for c in _references(SHEETS[key])]
                     if current is not None
                     else []
@@ -241,6 +252,7 @@ class _Planner:
                 )
         self._check_kind_changes()
         self._check_unit_tree()
+        self._check_lineage()
 
         new_units = {r.code for r in records["units"]}
         for key in ("targets", "figures"):
@@ -269,6 +281,17 @@ class _Planner:
         levels = {code: unit.level for code, unit in self.db_tree.by_code.items()}
         levels.update({r.code: r.level for r in records["units"]})  # as the import leaves them
         for record in records["figures"]:
+            validity = self.validity.get(record.unit)
+            if validity and not month_in_validity(record.year, record.month, *validity):
+                self.error(
+                    record,
+                    "month",
+                    _(
+                        "Đơn vị “%(code)s” không tồn tại trong tháng %(month)d/%(year)d (ngoài "
+                        "thời gian hiệu lực của đơn vị); không nhập được số liệu này."
+                    )
+                    % {"code": record.unit, "month": record.month, "year": record.year},
+                )
             indicator = self.indicators.get(record.indicator)
             if indicator is None:
                 continue
@@ -346,6 +369,74 @@ class _Planner:
                 )
         self.plan.unit_tree = tree
 
+    def _check_lineage(self) -> None:
+        """Validity and predecessors after the import: an end not before the start, codes that
+        exist, one predecessor's shares adding up to 1 at most, and no unit its own ancestor
+        in lineage. Keeps ``self.validity`` (code → (valid_from, valid_until)) for the figures.
+        """
+        records = [r for r in self.plan.records["units"] if not self._hidden(r.code)]
+        self.validity = {
+            unit.code: (unit.valid_from, unit.valid_until) for unit in self.db_tree.units.values()
+        }
+        for record in records:
+            stored = self.validity.get(record.code, (None, None))
+            planned = (  # an absent column keeps the stored date
+                record.values.get("valid_from", stored[0]),
+                record.values.get("valid_until", stored[1]),
+            )
+            self.validity[record.code] = planned
+            problem = validity_refusal(*planned)
+            if problem:
+                self.error(record, "valid_until", problem)
+        lined = {r.code: r for r in records if "predecessors" in r.values}
+        if not lined:
+            return
+        known = {r.code for r in records} | {
+            code for code in self.db_tree.by_code if not self._hidden(code)
+        }
+        graph: dict[str, list[str]] = {}
+        links: list[tuple[str, str, Decimal]] = []
+        for link in Predecessor.objects.exclude(unit__code__in=lined).values_list(
+            "unit__code", "predecessor__code", "share"
+        ):
+            graph.setdefault(link[0], []).append(link[1])
+            links.append(link)
+        for code, record in lined.items():
+            for predecessor, share in record.predecessors:
+                if predecessor == code:
+                    self.error(
+                        record, "predecessors", _("Một đơn vị không thể hình thành từ chính nó.")
+                    )
+                elif predecessor not in known:
+                    self.error(
+                        record,
+                        "predecessors",
+                        _("Không có đơn vị có mã “%(code)s”.") % {"code": predecessor},
+                    )
+                graph.setdefault(code, []).append(predecessor)
+                links.append((code, predecessor, share))
+        for predecessor, total in sorted(lineage_rules.overcommitted(links).items()):
+            first = next(r for c, r in lined.items() if predecessor in dict(r.predecessors))
+            self.error(
+                first,
+                "predecessors",
+                _(
+                    "Các phần của đơn vị “%(code)s” chuyển sang những đơn vị mới cộng lại bằng "
+                    "%(total)s, vượt quá 1."
+                )
+                % {"code": predecessor, "total": lineage_rules.format_share(total)},
+            )
+        for code in sorted(lineage_rules.cycle_members(graph) & set(lined)):
+            self.error(
+                lined[code],
+                "predecessors",
+                _(
+                    "Đơn vị “%(code)s” lại là đơn vị cũ của chính nó qua các đơn vị hình thành "
+                    "(quá trình hình thành thành một vòng)."
+                )
+                % {"code": code},
+            )
+
     def _hidden(self, code: str) -> bool:
         return code in self.db_tree.by_code and self.db_unit(code) is None
 
@@ -357,7 +448,10 @@ class _Planner:
         for key in ("areas", "authorities", "units", "indicators"):
             model = SHEETS[key].model
             codes = [r.code for r in records[key]]
-            stored = {row.code: row for row in model.objects.filter(code__in=codes)}
+            rows = model.objects.filter(code__in=codes)
+            if key == "units":
+                rows = rows.prefetch_related("predecessor_links__predecessor")
+            stored = {row.code: row for row in rows}
             changes[key] = [_change(r, stored.get(r.code), self.ids) for r in records[key]]
         for key in ("targets", "figures"):
             sheet = SHEETS[key]
@@ -559,7 +653,7 @@ def _change(record: Record, current, ids) -> Change:
     if current is None:
         return Change(record, CREATE, None)
     for column, value in _plain_values(record):
-        if getattr(current, column.field) != value:
+        if column.stored(current) != value:
             return Change(record, UPDATE, current)
     for column in _references(SHEETS[record.sheet]):
         if getattr(current, f"{column.field}_id") != ids(

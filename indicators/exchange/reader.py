@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from indicators.core import lineage_rules
 from indicators.core.entry_rules import parse_levels
 from indicators.core.numbers import NumberFormatError, parse_number
 from indicators.core.text import control_character_message, control_characters
@@ -524,6 +525,39 @@ class Cells:
             )
         return answer
 
+    def date(self, column: str) -> date | None:
+        """A date cell, or text as dd/mm/yyyy (also yyyy-mm-dd); blank is None."""
+        value = self.row.cells.get(column)
+        if _is_blank(value):
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+            try:
+                return datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+        self.error(
+            column,
+            _("“%(value)s” không phải là ngày; hãy gõ theo dạng dd/mm/yyyy, ví dụ 01/07/2025.")
+            % {"value": text},
+        )
+        return None
+
+    def lineage(self, column: str) -> tuple[tuple[str, Decimal], ...]:
+        """Predecessor codes with their shares, by code; blank is none."""
+        value = self.row.cells.get(column)
+        if _is_blank(value):
+            return ()
+        try:
+            return tuple(sorted(lineage_rules.parse_predecessors(str(value))))
+        except ValueError as problem:
+            self.error(column, str(problem))
+            return ()
+
 
 _YES_NO = {
     "có": True, "co": True, "x": True, "1": True, "true": True, "yes": True,
@@ -578,4 +612,8 @@ def read_cell(column: Column, cells: Cells) -> object:
         case ColumnType.CHOICES:
             value = cells.choices(name, column.choices)
             return _KEEP if value is None else value
+        case ColumnType.DATE:
+            return cells.date(name)
+        case ColumnType.LINEAGE:
+            return cells.lineage(name)
     raise ValueError(f"unknown column type {column.type!r}")

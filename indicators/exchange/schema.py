@@ -14,12 +14,14 @@ yes/no field as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 
 from django.db import models
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from indicators.core import lineage_rules
 from indicators.models import Area, Authority, Figure, Indicator, Target, Unit
 
 
@@ -32,6 +34,8 @@ class ColumnType(StrEnum):
     BOOLEAN = "boolean"  # yes or no
     REFERENCE = "reference"  # the code of a row of sheet ``references`` (or of the database)
     CHOICES = "choices"  # several of ``choices.values``, separated by commas (a list)
+    DATE = "date"  # a date cell, or text as dd/mm/yyyy; blank clears it
+    LINEAGE = "lineage"  # a unit's predecessors: "code, code:0.4" (``core.lineage_rules``)
 
 
 @dataclass(frozen=True)
@@ -55,12 +59,30 @@ class Column:
 
     def export(self, row: models.Model) -> object:
         """This column's cell for a database row, as the data file writes it."""
+        if self.type == ColumnType.LINEAGE:
+            return lineage_rules.format_predecessors(self.stored(row))
         value = getattr(row, self.field)
         if self.type == ColumnType.REFERENCE:
             return value.code if value is not None else ""
         if self.type == ColumnType.CHOICES:
             return ", ".join(value or [])
         return value
+
+    def stored(self, row: models.Model) -> object:
+        """What the database holds for this (non-reference) column, as the reader reads it."""
+        if self.type == ColumnType.LINEAGE:
+            return stored_lineage(row)
+        return getattr(row, self.field)
+
+
+def stored_lineage(unit: Unit) -> tuple[tuple[str, Decimal], ...]:
+    """A unit's predecessors as (code, share), by code (prefetch ``predecessor_links__predecessor``
+    to read many units in two queries)."""
+    if unit.pk is None:
+        return ()
+    return tuple(
+        sorted((link.predecessor.code, link.share) for link in unit.predecessor_links.all())
+    )
 
 
 @dataclass(frozen=True)
@@ -232,6 +254,35 @@ SHEETS: dict[str, Sheet] = {
                     low=1,
                     high=31,
                     range_message=_("Hạn gửi báo cáo %(value)s phải là một ngày từ 1 đến 31."),
+                ),
+                Column(
+                    "valid_from",
+                    "valid_from",
+                    ColumnType.DATE,
+                    _(
+                        "Không bắt buộc. Ngày đơn vị bắt đầu có hiệu lực (ngày, hoặc chữ "
+                        "dd/mm/yyyy, ví dụ 01/07/2025); để trống nếu không rõ."
+                    ),
+                ),
+                Column(
+                    "valid_until",
+                    "valid_until",
+                    ColumnType.DATE,
+                    _(
+                        "Không bắt buộc. Ngày cuối cùng đơn vị còn hiệu lực (ví dụ 30/06/2025 "
+                        "với đơn vị đã sáp nhập); để trống nếu đang hoạt động."
+                    ),
+                ),
+                Column(
+                    "predecessors",
+                    "predecessors",
+                    ColumnType.LINEAGE,
+                    _(
+                        "Không bắt buộc. Mã các đơn vị cũ hình thành nên đơn vị này, cách nhau "
+                        "bằng dấu phẩy; một phần đơn vị cũ ghi kèm tỷ lệ, ví dụ "
+                        "chanh-lo, nghia-chanh:0.4 (tỷ lệ lớn hơn 0, không quá 1)."
+                    ),
+                    width=36,
                 ),
             ),
             natural_key=("code",),

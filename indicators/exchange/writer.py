@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from indicators import approval, tree
-from indicators.entry.services import model_update, stamp_history
+from indicators.entry.services import model_update, replace_predecessors, stamp_history
 from indicators.exchange.planner import (
     CREATE,
     KEEP,
@@ -167,7 +167,26 @@ def _write(plan: ImportPlan, *, user) -> None:
                 default_change_reason=source,
             )
         if key == "units" and changes:
+            _write_lineage(changes, ids["units"], user=user, source=source)
             tree.forget()  # a bulk of saves; the next reader loads the new tree
+
+
+def _write_lineage(changes: list[Change], unit_ids: dict[str, int], *, user, source: str) -> None:
+    """The predecessors of the units whose row has the column (checked by the planner)."""
+    named = {code for c in changes for code, _share in c.record.values.get("predecessors") or ()}
+    missing = named - set(unit_ids)
+    if missing:
+        unit_ids.update(Unit.objects.filter(code__in=missing).values_list("code", "id"))
+    for change in changes:
+        links = change.record.values.get("predecessors")
+        if links is None:
+            continue
+        replace_predecessors(
+            unit_id=unit_ids[change.record.code],
+            links={unit_ids[code]: share for code, share in links},
+            user=user,
+            source=source,
+        )
 
 
 def _stored_ids(plan: ImportPlan, key: str) -> dict[str, int]:
@@ -193,6 +212,8 @@ def _data(change: Change, ids: dict[str, dict[str, int]], *, user, source: str) 
     data = {}
     for name, value in record.values.items():
         column = sheet.by_name[name]
+        if column.type == ColumnType.LINEAGE:
+            continue  # rows of their own, written by _write_lineage
         if column.type == ColumnType.REFERENCE:
             data[f"{column.field}_id"] = ids[column.references].get(value) if value else None
         else:

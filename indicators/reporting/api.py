@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from indicators import access
 from indicators.approval import APPROVED, PROVISIONAL, SUBMITTED, approval_state
+from indicators.core.lineage_rules import overlaps, validity_text
 from indicators.core.numbers import strip_zeros
 from indicators.core.periods import (
     FIRST_YEAR,
@@ -30,6 +31,7 @@ from indicators.core.periods import (
 )
 from indicators.errors import error_json
 from indicators.models import Indicator, Unit
+from indicators.reporting import selectors
 from indicators.reporting.completeness import MonthCompleteness, completeness
 from indicators.reporting.selectors import IndicatorRow, period_summary
 
@@ -68,6 +70,8 @@ def row_json(row: IndicatorRow) -> dict:
         "previous_months": None if row.previous_months is None else list(row.previous_months),
         "yoy_percent": decimal_text(row.yoy_percent),
         "change_points": decimal_text(row.change_points),  # rates: points, not percent
+        # set when a figure is computed over the unit's territory from its predecessors
+        "lineage_note": row.lineage_note or None,
     }
     if indicator.kind == Indicator.Kind.RATIO:
         data["numerator"] = decimal_text(row.current.numerator)
@@ -136,6 +140,8 @@ def unit_period_summary(request: HttpRequest, unit_code: str, year: int, period_
         period = parse_period(period_key, year)
     except InvalidPeriod as error:
         return error_json(str(error), status=404)
+    if not overlaps(unit.valid_from, unit.valid_until, *selectors.period_days(period)):
+        return _outside_validity(request, unit, period)
     return JsonResponse(
         summary_json(unit=unit, period=period), json_dumps_params={"ensure_ascii": False}
     )
@@ -207,6 +213,7 @@ def openapi_document() -> dict:
             "previous_months": {"oneOf": [months, {"type": "null"}]},
             "yoy_percent": DECIMAL,
             "change_points": DECIMAL,
+            "lineage_note": {"type": ["string", "null"]},
             "numerator": DECIMAL,
             "denominator": DECIMAL,
         },
@@ -315,7 +322,36 @@ def openapi_document() -> dict:
                 }
             },
             "schemas": {
-                "Error": _object({"error": {"type": "string", "description": "In Vietnamese."}})
+                "Error": _object(
+                    {
+                        "error": {"type": "string", "description": "In Vietnamese."},
+                        # a unit asked for a period outside its validity: the units it was
+                        # formed from and those formed from it
+                        "related_units": {"type": "array", "items": {"type": "string"}},
+                    },
+                    optional=("related_units",),
+                )
             },
         },
     }
+
+
+def _outside_validity(request, unit: Unit, period: Period) -> JsonResponse:
+    """A period entirely outside the unit's validity: a 404 that says why, with the codes of
+    the units it was formed from and of those formed from it (those the caller may see)."""
+    message = _("%(name)s không tồn tại trong %(period)s: đơn vị có hiệu lực %(validity)s.") % {
+        "name": unit.display_name,
+        "period": period.label(),
+        "validity": validity_text(unit.valid_from, unit.valid_until),
+    }
+    related = [
+        *(link.predecessor for link in unit.predecessor_links.select_related("predecessor")),
+        *(link.unit for link in unit.successor_links.select_related("unit")),
+    ]
+    visible = access.unit_ids_for(request.user, "view")
+    codes = [u.code for u in related if visible is None or u.id in visible]
+    return JsonResponse(
+        {"error": message, "related_units": codes},
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
+    )

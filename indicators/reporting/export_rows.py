@@ -17,7 +17,7 @@ from indicators.models import Indicator, PeriodReport, Unit
 from indicators.reporting.selectors import (
     Aggregate,
     IndicatorRow,
-    child_units,
+    children_during,
     monthly_series_of,
     summaries,
 )
@@ -82,7 +82,7 @@ def period_export(*, unit: Unit, period: Period, made_on: date | None = None) ->
     """Gather a unit's period workbook; with child units, their summaries too (same queries)."""
     from indicators.reporting.report_text import report_paragraphs
 
-    children = child_units(unit)
+    children = children_during(unit, period)
     by_unit = summaries(units=[unit, *children], period=period)
     rows = by_unit[unit.id]
     report = PeriodReport.objects.filter(unit=unit, year=period.year, period=period.key).first()

@@ -91,6 +91,13 @@ def report_sections(*, rows: list[IndicatorRow], period: Period) -> list[ReportS
 
 
 def _sentences(row: IndicatorRow, period: Period) -> list[str]:
+    sentences = _kind_sentences(row, period)
+    if row.lineage_note and sentences:  # said once, after the row's last sentence
+        sentences[-1] = sentences[-1].removesuffix(".") + f" ({row.lineage_note})."
+    return sentences
+
+
+def _kind_sentences(row: IndicatorRow, period: Period) -> list[str]:
     if row.indicator.kind == Indicator.Kind.SUM:
         return _flow_sentences(row, period)
     if row.indicator.kind == Indicator.Kind.LEVEL:

@@ -23,14 +23,17 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
 from django.db.models import Count, Max, Q, Sum
 
 from indicators import tree
+from indicators.core.lineage_rules import month_days
 from indicators.core.periods import Period
 from indicators.models import Figure, Indicator, Target, Unit
+from indicators.reporting import lineage
 
 HUNDRED = Decimal(100)
 
@@ -62,6 +65,7 @@ class Aggregate:
     is_estimate: bool = False  # an estimate contributes to ``actual``
     not_aggregable: bool = False  # reported percentages known only for the child units
     last_month: int = 0  # the last month with data, 0 when there is none
+    over_new_territory: bool = False  # months before the unit existed, from its predecessors
 
     @property
     def has_data(self) -> bool:
@@ -225,6 +229,14 @@ class IndicatorRow:
     def is_ceiling(self) -> bool:
         """Lower is better: the targets are ceilings, kept or exceeded, not achieved."""
         return self.indicator.direction == Indicator.Direction.DOWN
+
+    @property
+    def lineage_note(self) -> str:
+        """ "số liệu cùng kỳ tính theo địa giới mới" when a figure of this row comes from the
+        units this one was formed from; "" otherwise."""
+        if self.current.over_new_territory or self.previous.over_new_territory:
+            return lineage.lineage_note()
+        return ""
 
     @property
     def status(self) -> Completion:
@@ -458,6 +470,12 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
     for unit in units:
         levels = Counter(unit_tree.get(member).level for member in trees[unit.id])
         rows = []
+        reformed = lineage.reformed_aggregates(
+            unit=unit,
+            indicators=indicators,
+            period=period,
+            compared_last_month={i.id: compared[(unit.id, i.id)] for i in indicators},
+        )
         for indicator in indicators:
             key = (unit.id, indicator.id)
             unit_targets = sorted(
@@ -466,16 +484,27 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
             units_expected = sum(
                 count for level, count in levels.items() if indicator.is_entered_at(level)
             )
-            if not (units_expected or unit_targets or this_year.get(key) or last_year.get(key)):
+            if not (
+                units_expected
+                or unit_targets
+                or this_year.get(key)
+                or last_year.get(key)
+                or lineage.any_data(reformed, indicator)
+            ):
                 continue  # entered nowhere in this unit's tree, and nothing to show
+            # Over the unit's territory (its predecessors' months) when it was formed later.
+            row_current = reformed.get(period.year, {}).get(indicator.id) or current[key]
+            row_previous = reformed.get(period.year - 1, {}).get(indicator.id) or combine(
+                indicator.kind, last_year.get(key, []), own_unit_id=unit.id
+            )
             rows.append(
                 IndicatorRow(
                     indicator=indicator,
                     period=period,
-                    current=current[key],
-                    previous=combine(indicator.kind, last_year.get(key, []), own_unit_id=unit.id),
+                    current=row_current,
+                    previous=row_previous,
                     targets=[
-                        _target_result(t, indicator, current[key].actual) for t in unit_targets
+                        _target_result(t, indicator, row_current.actual) for t in unit_targets
                     ],
                     units_expected=units_expected,
                     units_reported=sum(
@@ -571,6 +600,23 @@ def _month_points(unit: Unit, indicator: Indicator, figures: list[Figure]) -> li
 def child_units(unit: Unit) -> list[Unit]:
     """The units directly under ``unit``, in their order (from the request's tree)."""
     return tree.current().children(unit.id)
+
+
+def children_during(unit: Unit, period: Period) -> list[Unit]:
+    """The units directly under ``unit`` that existed during ``period`` (old wards until June
+    2025, the merged ones from July)."""
+    units_tree = tree.current()
+    ids = [child.id for child in units_tree.children(unit.id)]
+    first_day, last_day = period_days(period)
+    return [units_tree.get(i) for i in units_tree.existing(ids, first_day, last_day)]
+
+
+def period_days(period: Period) -> tuple[date, date]:
+    """The first and the last day of ``period``, inclusive."""
+    return (
+        month_days(period.year, period.first_month)[0],
+        month_days(period.year, period.last_month)[1],
+    )
 
 
 def ancestors(unit: Unit) -> list[Unit]:

@@ -20,6 +20,7 @@ from indicators import access, tree
 from indicators.access import Action
 from indicators.approval import approval_label, approval_state
 from indicators.audit import figure_history
+from indicators.core.lineage_rules import overlaps, validity_text
 from indicators.core.periods import InvalidPeriod, Period, all_period_keys, parse_period
 from indicators.models import Figure, Indicator, PeriodReport, Unit
 from indicators.reporting import charts, selectors
@@ -104,6 +105,32 @@ def not_found(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "404.html", {"message": message}, status=404)
 
 
+def _existed(unit: Unit, period: Period) -> bool:
+    return overlaps(unit.valid_from, unit.valid_until, *selectors.period_days(period))
+
+
+def _out_of_validity(request, unit: Unit, period: Period) -> HttpResponse:
+    """A period entirely outside the unit's validity: say so, and link the units it was formed
+    from or that were formed from it (those the user may see)."""
+    visible = access.unit_ids_for(request.user, "view")
+    after = unit.valid_until is not None and selectors.period_days(period)[0] > unit.valid_until
+    if after:
+        related = [link.unit for link in unit.successor_links.select_related("unit")]
+    else:
+        related = [
+            link.predecessor for link in unit.predecessor_links.select_related("predecessor")
+        ]
+    ctx = {
+        "unit": unit,
+        "period_label": period.label(),
+        "validity": validity_text(unit.valid_from, unit.valid_until),
+        "successors": after,
+        "related": [u for u in related if visible is None or u.id in visible],
+        "period": period,
+    }
+    return render(request, "indicators/out_of_validity.html", ctx)
+
+
 def unit_and_period(request, unit_code: str, year: int, period_key: str):
     """(unit, period, None), or (None, None, a 404 response) for an unknown unit or period."""
     # A unit outside the user's grants is "not found", as in the API.
@@ -125,12 +152,15 @@ def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpR
     unit, period, missing = unit_and_period(request, unit_code, year, period_key)
     if missing:
         return missing
+    if not _existed(unit, period):
+        return _out_of_validity(request, unit, period)
     rows = selectors.period_summary(unit=unit, period=period)
     navigation = _navigation(request.user, unit, period)
     ctx = {
         **navigation,
         "rows": rows,
         "has_figures": selectors.has_figures(rows),
+        "lineage_note": next((row.lineage_note for row in rows if row.lineage_note), ""),
         "highlights": [row for row in rows if row.indicator.is_main and row.actual is not None],
         "areas": _area_sections(request, rows, unit=unit, period=period),
         "completion_chart": _completion_chart(rows, period),
@@ -235,7 +265,7 @@ def _navigation(user, unit: Unit, period: Period, indicator: Indicator | None = 
         "period": period,
         "period_label": capfirst(period.label()),
         "ancestors": _visible_ancestors(user, unit),
-        "children": tree.current().children(unit.id),
+        "children": selectors.children_during(unit, period),
         "quick_periods": quick,
         "period_groups": [
             (label, [(k, capfirst(parse_period(k, period.year).label())) for k in keys])

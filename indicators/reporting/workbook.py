@@ -228,6 +228,8 @@ def _notes_for(row: IndicatorRow, basis_numbers: dict[tuple[str, str], int]) -> 
         notes.append(_("Ước thực hiện"))
     if row.current.not_aggregable:
         notes.append(_("Không tổng hợp được từ tỷ lệ của đơn vị cấp dưới"))
+    if row.lineage_note:
+        notes.append(row.lineage_note)
     refs = [
         f"({basis_numbers[(t.authority_name, t.basis)]})"
         for t in row.targets
