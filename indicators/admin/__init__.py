@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from indicators import access, approval
 from indicators import tree as unit_tree
+from indicators.access import Action
 from indicators.core import lineage_rules
 from indicators.core.periods import InvalidPeriod, parse_period
 from indicators.entry import services
@@ -111,7 +112,7 @@ class GrantScopedAdmin(ServiceWrites, admin.ModelAdmin):
     """
 
     unit_field = "unit"
-    write_action = "enter"
+    write_action = Action.ENTER
 
     def unit_id_of(self, obj) -> int:
         return getattr(obj, f"{self.unit_field}_id")
@@ -120,7 +121,9 @@ class GrantScopedAdmin(ServiceWrites, admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        return access.restrict(super().get_queryset(request), request.user, "view", self.unit_field)
+        return access.restrict(
+            super().get_queryset(request), request.user, Action.VIEW, self.unit_field
+        )
 
     def has_module_permission(self, request):
         return access.has_role_anywhere(request.user)
@@ -128,7 +131,7 @@ class GrantScopedAdmin(ServiceWrites, admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         if obj is None:
             return access.has_role_anywhere(request.user)
-        return access.can(request.user, "view", self.unit_id_of(obj))
+        return access.can(request.user, Action.VIEW, self.unit_id_of(obj))
 
     def has_add_permission(self, request):
         return access.has_role_anywhere(request.user, self.write_action)
@@ -317,7 +320,7 @@ class UnitAdmin(GrantScopedAdmin):
     form = UnitAdminForm
     inlines = [PredecessorInline]
     readonly_fields = ["successors"]
-    write_action = "manage"
+    write_action = Action.MANAGE
     list_display = [
         "name",
         "code",
@@ -339,7 +342,7 @@ class UnitAdmin(GrantScopedAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "parent":
-            kwargs["queryset"] = access.units_for(request.user, "manage")
+            kwargs["queryset"] = access.units_for(request.user, Action.MANAGE)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
@@ -469,7 +472,7 @@ class TargetForm(forms.ModelForm):
 
 @admin.register(Target)
 class TargetAdmin(GrantScopedAdmin):
-    write_action = "manage"
+    write_action = Action.MANAGE
     form = TargetForm
     list_display = ["indicator", "unit", "year", "authority", "value", "basis"]
     list_filter = ["year", "authority", "indicator__area", UNIT_FILTER]

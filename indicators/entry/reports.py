@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators import access, approval
+from indicators.access import Action
 from indicators.core.periods import Period
 from indicators.entry.services import model_update, stamp_history
 from indicators.models import PeriodReport, SignerCapacity, Unit
@@ -107,7 +108,7 @@ def save_period_report(
     ``ValidationError`` (nothing written) when the period is approved or the entry invalid.
     """
     approval.lock_unit_ids([unit.pk])
-    access.require(user, "enter", unit)
+    access.require(user, Action.ENTER, unit)
     if is_locked(unit=unit, period=period):
         raise ValidationError(locked_report_message(unit=unit, period=period))
     errors = validate_report(entry)

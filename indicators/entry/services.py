@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from indicators import access, approval
 from indicators import tree as unit_tree
+from indicators.access import Action
 from indicators.audit import FigureSnapshot
 from indicators.core import lineage_rules
 from indicators.core.entry_rules import decimals_of
@@ -463,7 +464,7 @@ def save_month(
     approval.lock_unit_ids([unit.pk])
     approval.assert_open(unit=unit, year=year, month=month)
     if user is not None:
-        access.require(user, "enter", unit)
+        access.require(user, Action.ENTER, unit)
     existing = {
         f.indicator_id: f
         for f in Figure.objects.select_for_update().filter(unit=unit, year=year, month=month)
@@ -550,7 +551,7 @@ def update_figure(
     approval.lock_unit_ids([stored.unit_id])
     current = Figure.objects.select_for_update().filter(pk=figure_id).first()
     approval.assert_open(unit=stored.unit, year=stored.year, month=stored.month)
-    access.require(user, "enter", stored.unit)
+    access.require(user, Action.ENTER, stored.unit)
     indicator = stored.indicator
     if expected_version is not None:
         edits = _other_edits(
@@ -597,7 +598,7 @@ def delete_figures(*, figure_ids: Iterable[int], user, source: str = "admin") ->
         if (figure.unit_id, figure.year, figure.month) in locked:
             approval.assert_open(unit=figure.unit, year=figure.year, month=figure.month)
     for unit in {f.unit_id: f.unit for f in figures}.values():
-        access.require(user, "enter", unit)
+        access.require(user, Action.ENTER, unit)
     for figure in figures:
         figure.entered_by, figure.source = user, source
         _delete(row=figure, user=user, source=source)
@@ -623,7 +624,7 @@ def _approved_year_refusal(
         if not approval.locked_months([unit.pk], [year]):
             continue
         approved = True
-        if user is not None and not access.can(user, "approve", unit):
+        if user is not None and not access.can(user, Action.APPROVE, unit):
             return (
                 _(
                     "Năm %(year)d của %(unit)s đã có tháng được phê duyệt: chỉ người phê duyệt "
@@ -649,8 +650,8 @@ def target_refusal(
     """Why ``user`` may not write a target of ``unit`` and ``year`` (changing ``target``, the
     stored row, or adding one when None), or None. The form asks first; the service again
     under the locks."""
-    if user is not None and not access.can(user, "manage", unit):
-        return access.refusal("manage", unit)
+    if user is not None and not access.can(user, Action.MANAGE, unit):
+        return access.refusal(Action.MANAGE, unit)
     places = [(unit, year)]
     if target is not None:
         places.append((target.unit, target.year))
@@ -680,7 +681,7 @@ def save_target(
     places = [(unit, data["year"])] + ([(stored.unit, stored.year)] if stored else [])
     for place, _year in places:
         if user is not None:
-            access.require(user, "manage", place)
+            access.require(user, Action.MANAGE, place)
     message = validate_target(indicator, value=data["value"])
     if message:
         raise ValidationError({"value": message})
@@ -711,7 +712,7 @@ def delete_targets(*, target_ids: Iterable[int], user, source: str = "admin") ->
     )
     for target in targets:
         if user is not None:
-            access.require(user, "manage", target.unit)
+            access.require(user, Action.MANAGE, target.unit)
         if approval.locked_months([target.unit_id], [target.year]):
             raise ValidationError(
                 _(
@@ -799,8 +800,8 @@ def unit_refusal(*, unit: Unit | None, parent_id: int | None, user) -> dict[str,
         parent = None
     else:
         parent = tree.get(parent_id) if parent_id in tree else Unit.objects.get(pk=parent_id)
-        if user is not None and not access.can(user, "manage", parent):
-            return {"parent": access.refusal("manage", parent)}
+        if user is not None and not access.can(user, Action.MANAGE, parent):
+            return {"parent": access.refusal(Action.MANAGE, parent)}
     if unit is None:
         return {}
     if parent is not None and tree.would_loop(unit.pk, parent.pk):
@@ -868,7 +869,7 @@ def save_unit(*, unit_id: int | None, data: dict, user, source: str = "admin") -
     if stored is not None:
         stored = Unit.objects.select_for_update().get(pk=unit_id)
         if user is not None:
-            access.require(user, "manage", stored)
+            access.require(user, Action.MANAGE, stored)
     problems = unit_refusal(unit=stored, parent_id=data["parent_id"], user=user)
     if problems:
         raise ValidationError(problems)
@@ -886,7 +887,7 @@ def delete_units(*, unit_ids: Iterable[int], user, source: str = "admin") -> int
     units = list(Unit.objects.select_for_update().filter(pk__in=unit_ids))
     for unit in units:
         if user is not None:
-            access.require(user, "manage", unit)
+            access.require(user, Action.MANAGE, unit)
     for unit in units:
         _delete(row=unit, user=user, source=source)
     return len(units)
@@ -936,7 +937,7 @@ def save_predecessors(
     """
     approval.lock_unit_ids([unit.pk])
     if user is not None:
-        access.require(user, "manage", unit)
+        access.require(user, Action.MANAGE, unit)
     problem = lineage_refusal(unit=unit, links=links)
     if problem:
         raise ValidationError(problem)
@@ -1214,7 +1215,12 @@ def reopen_month(*, unit: Unit, year: int, month: int, user, reason: str, source
 
 # --- Roles --------------------------------------------------------------------------------
 
-GRID_ACTIONS = ("enter", "submit", "approve", "reopen")  # the roles that open the month grid
+GRID_ACTIONS = (
+    Action.ENTER,
+    Action.SUBMIT,
+    Action.APPROVE,
+    Action.REOPEN,
+)  # the roles that open the month grid
 
 
 def grid_unit_ids(user) -> set[int]:

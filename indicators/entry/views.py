@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from indicators import access, approval
+from indicators.access import Action
 from indicators.entry.forms import (
     MONTH_MOVED,
     MonthActionForm,
@@ -59,9 +60,9 @@ def enter_month(request):
     if not source or not picker.is_valid():
         return TemplateResponse(request, GRID_TEMPLATE, ctx)
     unit, year, month = (picker.cleaned_data[k] for k in ("unit", "year", "month"))
-    may_enter = access.can(request.user, "enter", unit)
+    may_enter = access.can(request.user, Action.ENTER, unit)
     if request.method == "POST" and not may_enter:
-        raise PermissionDenied(access.refusal("enter", unit))
+        raise PermissionDenied(access.refusal(Action.ENTER, unit))
     lock = approval.locking_approval(unit=unit, year=year, month=month)
     indicators = list(Indicator.objects.filter(is_active=True).select_related("area"))
     posted = request.POST if request.method == "POST" else None

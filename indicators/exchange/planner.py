@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from indicators import access, approval
+from indicators.access import Action
 from indicators.core import lineage_rules
 from indicators.core.lineage_rules import month_in_validity, validity_refusal
 from indicators.entry.services import validate_figure, validate_target
@@ -154,7 +155,7 @@ class _Planner:
         self.plan = ImportPlan(file_name=raw.file_name)
         self._ids: dict[str, dict[str, int]] = {}  # sheet → code → stored id, read on first use
         self.db_tree = UnitTree.load()  # read afresh: the import runs under its row locks
-        visible = None if user is None else access.unit_ids_for(user, "view")
+        visible = None if user is None else access.unit_ids_for(user, Action.VIEW)
         if visible is None:
             self.known: set[int] | None = None
         else:
@@ -509,7 +510,7 @@ class _Planner:
             return
         plan, user = self.plan, self.user
         for key in CATALOGUE:
-            if plan.changing(key) and not access.has_role_anywhere(user, "manage"):
+            if plan.changing(key) and not access.has_role_anywhere(user, Action.MANAGE):
                 for change in plan.changing(key):
                     self.error(
                         change.record, "", _("Chỉ quản trị danh mục mới được thêm, sửa dòng này.")
@@ -520,7 +521,7 @@ class _Planner:
             unit_id = (
                 change.current.id if change.current else anchor(tree, tree.by_code[record.code].id)
             )
-            if not self._may("manage", unit_id):
+            if not self._may(Action.MANAGE, unit_id):
                 self.error(
                     record,
                     "code",
@@ -528,7 +529,7 @@ class _Planner:
                 )
             elif change.current and _moved(change, tree):
                 parent = tree.by_code[record.parent]
-                if not self._may("manage", anchor(tree, parent.id)):
+                if not self._may(Action.MANAGE, anchor(tree, parent.id)):
                     self.error(
                         record,
                         "parent",

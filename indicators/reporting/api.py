@@ -18,6 +18,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 from indicators import access
+from indicators.access import Action
 from indicators.approval import APPROVED, PROVISIONAL, SUBMITTED, approval_state
 from indicators.core.lineage_rules import overlaps, validity_text
 from indicators.core.numbers import strip_zeros
@@ -348,7 +349,7 @@ def _outside_validity(request, unit: Unit, period: Period) -> JsonResponse:
         *(link.predecessor for link in unit.predecessor_links.select_related("predecessor")),
         *(link.unit for link in unit.successor_links.select_related("unit")),
     ]
-    visible = access.unit_ids_for(request.user, "view")
+    visible = access.unit_ids_for(request.user, Action.VIEW)
     codes = [u.code for u in related if visible is None or u.id in visible]
     return JsonResponse(
         {"error": message, "related_units": codes},

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from indicators import access
+from indicators.access import Action
 from indicators.entry.forms import PeriodReportEntryForm
 from indicators.entry.reports import is_locked, locked_report_message, save_period_report
 from indicators.models import PeriodReport, Unit
@@ -50,7 +51,7 @@ def period_report_edit(request: HttpRequest, unit_code: str, year: int, period_k
     unit, period, missing = unit_and_period(request, unit_code, year, period_key)
     if missing:
         return missing
-    access.require(request.user, "enter", unit)
+    access.require(request.user, Action.ENTER, unit)
     report = PeriodReport.objects.filter(unit=unit, year=period.year, period=period.key).first()
     locked = is_locked(unit=unit, period=period)
     defaults = report_details(unit=unit, report=None, today=timezone.localdate())

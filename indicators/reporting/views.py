@@ -112,7 +112,7 @@ def _existed(unit: Unit, period: Period) -> bool:
 def _out_of_validity(request, unit: Unit, period: Period) -> HttpResponse:
     """A period entirely outside the unit's validity: say so, and link the units it was formed
     from or that were formed from it (those the user may see)."""
-    visible = access.unit_ids_for(request.user, "view")
+    visible = access.unit_ids_for(request.user, Action.VIEW)
     after = unit.valid_until is not None and selectors.period_days(period)[0] > unit.valid_until
     if after:
         related = [link.unit for link in unit.successor_links.select_related("unit")]
@@ -173,7 +173,7 @@ def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpR
         "export_url": reverse("period-export", args=[unit.code, period.year, period.key]),
         "data_url": reverse("period-data", args=[unit.code, period.year, period.key]),
         "docx_url": reverse("period-report-docx", args=[unit.code, period.year, period.key]),
-        "can_edit_report": access.can(request.user, "enter", unit),
+        "can_edit_report": access.can(request.user, Action.ENTER, unit),
         **_approval(unit, period),
         "completeness": completeness(unit=unit, year=period.year, months=period.months),
         "reporting_url": reverse("reporting-status", args=[unit.code, period.year]),
