@@ -9,14 +9,9 @@ from django.utils import translation
 
 from indicators.core.periods import parse_period
 from indicators.models import Area, Indicator, Unit
-from indicators.reporting.report_text import (
-    format_points,
-    months_words,
-    points_words,
-    report_paragraphs,
-    report_sections,
-)
+from indicators.reporting.report_text import report_paragraphs, report_sections
 from indicators.reporting.selectors import Aggregate, IndicatorRow, TargetResult, period_summary
+from indicators.reporting.wording import format_points, months_words, points_words
 
 SEED_BUDGET_SENTENCE = (
     "Tổng thu ngân sách nhà nước 9 tháng đầu năm ước đạt 6.021.447.000 đồng/6.945.000.000 đồng, "

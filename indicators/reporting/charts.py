@@ -26,7 +26,6 @@ from django.utils.translation import gettext_lazy
 from indicators.core.numbers import format_percent
 from indicators.core.periods import parse_period
 from indicators.models import Indicator
-from indicators.reporting.report_text import compared_words, with_unit
 from indicators.reporting.selectors import (
     Completion,
     IndicatorRow,
@@ -34,6 +33,7 @@ from indicators.reporting.selectors import (
     TargetResult,
     pro_rata,
 )
+from indicators.reporting.wording import compared_words, with_unit
 
 # Colours: this year, last year, the targets (one per authority), the pro-rata path.
 THIS_YEAR = "#1d4ed8"

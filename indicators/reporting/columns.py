@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from indicators.reporting.report_text import months_words
 from indicators.reporting.selectors import IndicatorRow
+from indicators.reporting.wording import months_words
 
 
 @dataclass(frozen=True)

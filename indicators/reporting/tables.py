@@ -17,8 +17,8 @@ from indicators.core.numbers import format_number, format_percent, format_value
 from indicators.core.periods import Period
 from indicators.models import Indicator, Unit
 from indicators.reporting.columns import Column, authorities_of, summary_columns
-from indicators.reporting.report_text import format_points
 from indicators.reporting.selectors import Completion, IndicatorRow, percent_of
+from indicators.reporting.wording import format_points
 
 TABLE_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 

@@ -8,15 +8,10 @@ from django import template
 from django.utils.translation import get_language_info
 
 from indicators.core.numbers import format_number, format_percent
-from indicators.reporting.report_text import (
-    ceiling_words,
-    change_words,
-    compared_words,
-    comparison_words,
-    with_unit,
-)
+from indicators.reporting.report_text import ceiling_words, comparison_words
 from indicators.reporting.selectors import HUNDRED, pro_rata
 from indicators.reporting.tables import STATUS_LABELS
+from indicators.reporting.wording import change_words, compared_words, with_unit
 
 register = template.Library()
 
