@@ -362,3 +362,16 @@ def test_written_sections_are_changed_only_by_data_entry_inside_the_grant(
     )
     report.refresh_from_db()
     assert (report.results == "Viết lại") is allowed("enter", role, unit)
+
+
+@pytest.mark.parametrize("role", ["data_entry", "approver"])
+def test_a_month_action_on_another_wards_unit_answers_like_an_unknown_code(client, world, role):
+    client = login(client, world, role)
+    url = reverse("admin:indicators_monthapproval_move")
+    answers = [
+        client.post(url, {"unit": code, "year": 2023, "month": 9, "action": "submit"})
+        for code in ("ward-b", "khong-co-don-vi-nay")
+    ]
+    assert [a.status_code for a in answers] == [302, 302]
+    assert answers[0]["Location"] == answers[1]["Location"]
+    assert not MonthApproval.objects.filter(unit__code="ward-b").exists()

@@ -151,6 +151,8 @@ def move_month(request):
     if request.method != "POST":
         return redirect("admin:indicators_monthapproval_changelist")
     form = MonthActionForm(request.POST)
+    # A unit whose grid the user may not open is refused like a code that does not exist.
+    form.fields["unit"].queryset = Unit.objects.filter(id__in=grid_unit_ids(request.user))
     if not form.is_valid():
         messages.error(request, _("Yêu cầu không hợp lệ: chưa đổi trạng thái tháng."))
         return redirect("admin:indicators_monthapproval_changelist")
