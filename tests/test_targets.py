@@ -237,3 +237,24 @@ def test_a_script_changing_a_target_of_an_approved_year_still_needs_a_reason(app
     target = Target.objects.get(pk=world["target"].pk)
     assert (target.value, target.adjustment_reason) == (Decimal(1), "QĐ 7")
     assert target.history.latest().history_change_reason == "command"
+
+
+def test_the_period_page_says_a_target_was_adjusted_after_approval_with_the_date(
+    client, grant, approved_year
+):
+    from datetime import datetime
+
+    from django.urls import reverse
+
+    world = approved_year
+    adjusted = timezone.make_aware(datetime(2023, 10, 12, 9, 30))
+    Target.objects.filter(pk=world["target"].pk).update(
+        value=Decimal(500), adjusted_after_approval_at=adjusted, adjustment_reason="NQ 15"
+    )
+    client.force_login(world["chief"])
+    page = client.get(reverse("period-summary", args=["ward-a", 2023, "9m"])).content.decode()
+    assert "chỉ tiêu đã điều chỉnh sau khi phê duyệt (ngày 12/10/2023)" in page
+    # a target never adjusted after approval says nothing
+    Target.objects.filter(pk=world["target"].pk).update(adjusted_after_approval_at=None)
+    page = client.get(reverse("period-summary", args=["ward-a", 2023, "9m"])).content.decode()
+    assert "điều chỉnh sau khi phê duyệt" not in page

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -166,6 +166,9 @@ class TargetResult:
     # stays at or below it (inclusive: 40 of at most 40 is kept); None for any other indicator
     # or without an actual.
     exceeded: bool | None = None
+    # When the target was changed after a month of its year was approved (the approver's
+    # adjustment, entry.services.save_target); None for a target never adjusted so.
+    adjusted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -544,6 +547,7 @@ def _target_result(target: Target, indicator: Indicator, actual: Decimal | None)
         basis=target.basis,
         percent=percent_of(actual, target.value),
         exceeded=exceeded,
+        adjusted_at=target.adjusted_after_approval_at,
     )
 
 

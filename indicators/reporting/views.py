@@ -161,6 +161,9 @@ def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpR
         "rows": rows,
         "has_figures": selectors.has_figures(rows),
         "lineage_note": next((row.lineage_note for row in rows if row.lineage_note), ""),
+        "adjusted_targets": [
+            (row.indicator, target) for row in rows for target in row.targets if target.adjusted_at
+        ],
         "highlights": [row for row in rows if row.indicator.is_main and row.actual is not None],
         "areas": _area_sections(request, rows, unit=unit, period=period),
         "completion_chart": _completion_chart(rows, period),
