@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.core.periods import parse_period
-from indicators.models import Figure, Target
+from indicators.models import Figure, Indicator, Target
 from indicators.reporting.selectors import (
     UnitTotals,
     combine,
@@ -279,7 +279,7 @@ def test_summaries_of_children_match_their_own_summaries(
     add(tree["group-a2"], online, 2023, 1, numerator=1, denominator=3)
     period = parse_period("q1", 2023)
     children = [tree["ward-a"], tree["ward-b"]]
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # a fixed number: + the approval states
         together = summaries(units=children, period=period)
     for child in children:
         alone = period_summary(unit=child, period=period)
@@ -439,3 +439,29 @@ def test_monthly_series_gives_month_and_cumulative_values(ward, make_indicator):
     assert points[1].cumulative.actual == 50
     assert points[3].month_value.actual == 0
     assert points[3].cumulative.actual == D(4) / D(10) * 100
+
+
+def test_an_indicator_taken_out_of_use_leaves_open_periods_but_not_approved_ones(
+    tree, make_indicator
+):
+    from indicators.models import MonthApproval
+
+    old = make_indicator("old-count", "sum", name="Chỉ tiêu cũ")
+    ward = tree["ward-a"]
+    for month in (7, 8, 9, 10):
+        Figure.objects.create(unit=ward, indicator=old, year=2023, month=month, value=5)
+    for month in (7, 8, 9):
+        MonthApproval.objects.create(unit=ward, year=2023, month=month, status="approved")
+    Indicator.objects.filter(pk=old.pk).update(is_active=False)
+
+    def codes(key):
+        return [r.indicator.code for r in period_summary(unit=ward, period=parse_period(key, 2023))]
+
+    q3 = next(
+        r
+        for r in period_summary(unit=ward, period=parse_period("q3", 2023))
+        if r.indicator.code == "old-count"
+    )
+    assert "old-count" in codes("q3") and q3.current.actual == 15  # approved: kept, 3 × 5
+    assert "old-count" not in codes("m10")  # still open: hidden
+    assert "old-count" not in codes("y")  # not every month approved: hidden

@@ -29,7 +29,7 @@ from enum import StrEnum
 
 from django.db.models import Count, Max, Q, Sum
 
-from indicators import tree
+from indicators import approval, tree
 from indicators.core.lineage_rules import month_days
 from indicators.core.periods import Period
 from indicators.models import Figure, Indicator, Target, Unit
@@ -423,7 +423,14 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
     points = _point_values(
         unit_ids=owner_of, years=[period.year, period.year - 1], months=period.months
     )
-    indicators = list(Indicator.objects.filter(is_active=True).select_related("area"))
+    # An indicator taken out of use leaves the periods still open, never an approved one:
+    # what was approved keeps every row it had.
+    indicators = list(Indicator.objects.select_related("area"))
+    approved = {
+        unit_id
+        for unit_id, state in approval.approval_states(units=units, period=period).items()
+        if state == approval.PeriodState.APPROVED
+    }
 
     def per_root(totals, cutoff_of) -> dict[tuple[int, int], list[UnitTotals]]:
         """(root, indicator) → the units' totals up to that row's cutoff month."""
@@ -480,11 +487,13 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
             compared_last_month={i.id: compared[(unit.id, i.id)] for i in indicators},
         )
         for indicator in indicators:
+            if not indicator.is_active and unit.id not in approved:
+                continue
             key = (unit.id, indicator.id)
             unit_targets = sorted(
                 targets.get(key, []), key=lambda t: (t.authority.order, t.authority.code)
             )
-            units_expected = sum(
+            units_expected = indicator.is_active and sum(
                 count for level, count in levels.items() if indicator.is_entered_at(level)
             )
             if not (
