@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import http.client
+import io
 import json
 import os
 import re
@@ -639,6 +640,26 @@ def test_gunicorn_serves_the_dashboard_from_postgresql_with_static_files(tmp_pat
     assert process.returncode == 0, log.read_text()  # a clean shutdown on SIGTERM
 
 
+def log_in(server: Server, login_page: bytes, password: str) -> None:
+    """Log in as the demo's administrator through the real form (CSRF and django-axes)."""
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', login_page)
+    origin = f"https://127.0.0.1:{server.port}"
+    form = f"csrfmiddlewaretoken={token.group(1).decode()}&username=quantri"
+    form += f"&password={quote(password)}&next=/"
+    response, _ = server.request(
+        "POST",
+        "/admin/login/",
+        body=form,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": origin,
+            "Referer": f"{origin}/admin/login/",
+        },
+    )
+    assert response.status == 302, "login refused"
+    assert response.headers["Location"] == "/"
+
+
 def check_the_running_server(server: Server, static_root: Path, password: str) -> None:
     response, body = server.get("/health/")
     assert (response.status, json.loads(body)) == (200, {"status": "ok"})
@@ -676,24 +697,88 @@ def check_the_running_server(server: Server, static_root: Path, password: str) -
         assert len(script) > 1_000_000
 
     # Log in through the real form (CSRF and django-axes in the way), then read the numbers.
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
-    origin = f"https://127.0.0.1:{server.port}"
-    form = f"csrfmiddlewaretoken={token}&username=quantri&password={quote(password)}&next=/"
-    response, _ = server.request(
-        "POST",
-        "/admin/login/",
-        body=form,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Origin": origin,
-            "Referer": f"{origin}/admin/login/",
-        },
-    )
-    assert response.status == 302, "login refused"
-    assert response.headers["Location"] == "/"
+    log_in(server, body, password)
     response, body = server.get("/api/units/chanh-lo/2023/9m/")
     assert response.status == 200
     assert revenue(json.loads(body))["actual"] == "6021447000"
     response, body = server.get("/units/chanh-lo/2023/9m/")
     assert response.status == 200
     assert "6.021.447.000" in body.decode()
+
+
+@needs_postgres
+def test_an_upload_of_200001_rows_gets_its_answer_from_gunicorn_before_the_worker_timeout(
+    tmp_path,
+):
+    """The reproduction of an upload that ended in gunicorn's 30 s worker timeout (HTTP 500):
+    the rows are counted as they are read, and the answer comes in seconds."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("figures")
+    sheet.append(["unit", "indicator", "year", "month", "value"])
+    for number in range(200_001):
+        sheet.append(["chanh-lo", "thu-ngan-sach", 2023, 1, number])
+    workbook = io.BytesIO()
+    book.save(workbook)
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    password = secrets.token_urlsafe(16)
+    with throwaway_database("upload") as url:
+        env = prepare_demo_database(url, password=password)
+        env |= {
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+            "DJANGO_BEHIND_PROXY": "true",
+            "WARD_REPORT_UPLOAD_DIR": str(tmp_path / "uploads"),
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": "1",
+        }
+        checked(manage("collectstatic", "--noinput", env=env))
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [str(ROOT / "scripts" / "docker-entrypoint")],
+                cwd=tmp_path,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            server = Server(port)
+            wait_until_healthy(server, process, log)
+            _, login_page = server.get("/admin/login/?next=/")
+            log_in(server, login_page, password)
+            _, page = server.get("/admin/indicators/import/")
+            token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+            boundary = "----ward-report-test"
+            body = b"".join(
+                [
+                    f"--{boundary}\r\n".encode(),
+                    b'Content-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n',
+                    token + b"\r\n",
+                    f"--{boundary}\r\n".encode(),
+                    b'Content-Disposition: form-data; name="file"; filename="lon.xlsx"\r\n',
+                    b"Content-Type: application/octet-stream\r\n\r\n",
+                    workbook.getvalue(),
+                    f"\r\n--{boundary}--\r\n".encode(),
+                ]
+            )
+            origin = f"https://127.0.0.1:{port}"
+            started = time.monotonic()
+            response, answer = server.request(
+                "POST",
+                "/admin/indicators/import/",
+                body=body,
+                headers={
+                    "Content-Type": f"multipart/form-data; boundary={boundary}",
+                    "Origin": origin,
+                    "Referer": f"{origin}/admin/indicators/import/",
+                },
+            )
+            seconds = time.monotonic() - started
+        finally:
+            stop(process)
+    print(f"\n200,001 rows answered by gunicorn in {seconds:.1f} s")
+    assert response.status == 200, log.read_text()
+    assert "Tệp có hơn 200000 dòng số liệu" in answer.decode()
