@@ -108,6 +108,26 @@ def _sync(model, lookup: dict, values: dict):
     return row
 
 
+def _sync_figure(row: dict, *, units: dict, indicators: dict):
+    """One figure of a demo file, created or brought up to date by :func:`_sync`."""
+    return _sync(
+        Figure,
+        {
+            "unit": units[row["unit"]],
+            "indicator": indicators[row["indicator"]],
+            "year": row["year"],
+            "month": row["month"],
+        },
+        {
+            "value": _amount(row.get("value")),
+            "numerator": _amount(row.get("numerator")),
+            "denominator": _amount(row.get("denominator")),
+            "status": row["status"],
+            "source": SOURCES[row["source"]],
+        },
+    )
+
+
 @transaction.atomic
 def load_demo(path: Path = DEMO_FILE) -> DemoCounts:
     """Load Chánh Lộ's demo: its units, authorities, targets, figures, written sections and
@@ -143,22 +163,7 @@ def load_demo(path: Path = DEMO_FILE) -> DemoCounts:
             {"value": Decimal(row["value"]), "basis": row["basis"]},
         )
     for row in demo["figures"]:
-        _sync(
-            Figure,
-            {
-                "unit": units[row["unit"]],
-                "indicator": indicators[row["indicator"]],
-                "year": row["year"],
-                "month": row["month"],
-            },
-            {
-                "value": _amount(row.get("value")),
-                "numerator": _amount(row.get("numerator")),
-                "denominator": _amount(row.get("denominator")),
-                "status": row["status"],
-                "source": SOURCES[row["source"]],
-            },
-        )
+        _sync_figure(row, units=units, indicators=indicators)
     reform = _load_reform(units, indicators)
     for row in demo["reports"]:
         _sync(
@@ -212,20 +217,5 @@ def _load_reform(units: dict[str, Unit], indicators: dict[str, Indicator]) -> De
                 {"share": share},
             )
     for row in reform["figures"]:
-        _sync(
-            Figure,
-            {
-                "unit": units[row["unit"]],
-                "indicator": indicators[row["indicator"]],
-                "year": row["year"],
-                "month": row["month"],
-            },
-            {
-                "value": _amount(row.get("value")),
-                "numerator": _amount(row.get("numerator")),
-                "denominator": _amount(row.get("denominator")),
-                "status": row["status"],
-                "source": SOURCES[row["source"]],
-            },
-        )
+        _sync_figure(row, units=units, indicators=indicators)
     return DemoCounts(units=len(reform["units"]), targets=0, figures=len(reform["figures"]))
