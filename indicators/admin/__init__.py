@@ -24,13 +24,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from indicators import access, approval
-from indicators import tree as unit_tree
 from indicators.access import Action
 from indicators.core import lineage_rules
 from indicators.core.periods import InvalidPeriod, parse_period
-from indicators.entry import services
+from indicators.entry import approval_list, services
 from indicators.entry import views as entry_views
-from indicators.entry.forms import MONTH_MOVED, add_figure_errors
+from indicators.entry.forms import add_figure_errors
 from indicators.entry.reports import FIELDS as REPORT_FIELDS
 from indicators.entry.reports import (
     ReportEntry,
@@ -42,10 +41,8 @@ from indicators.entry.reports import (
 from indicators.entry.reports import is_locked as is_report_locked
 from indicators.entry.services import (
     ConcurrentEdit,
-    approve_month,
     figure_version,
     stamp_history,
-    submit_month,
     validate_target,
 )
 from indicators.models import (
@@ -698,13 +695,11 @@ class FigureAdmin(GrantScopedAdmin):
 
 @admin.register(MonthApproval)
 class MonthApprovalAdmin(GrantScopedAdmin):
-    """Where each month stands. Moved only by the buttons on the month grid or the actions
-    here, which check the approver's role and keep the history; never edited by hand."""
+    """Where each month stands: the list is ``entry.approval_list`` (every month each expected
+    unit owes, with the bulk submit and approve). Moved only by its actions or the buttons on
+    the month grid, which check the approver's role and keep the history; never edited by hand."""
 
     list_display = ["unit", "year", "month", "status", "changed_by", "changed_at", "reason"]
-    list_filter = ["status", "year", UNIT_FILTER]
-    search_fields = ["unit__name", "reason"]
-    actions = ["submit_selected", "approve_selected"]
 
     def has_add_permission(self, request):
         return False
@@ -725,33 +720,10 @@ class MonthApprovalAdmin(GrantScopedAdmin):
         ]
         return urls + super().get_urls()
 
-    def _move_selected(self, request, queryset, move, action: str):
-        # Deepest units first: a ward selected with its groups finds them already moved. A
-        # unit whose sub-units have not submitted is refused here (the message names them);
-        # the month grid's button asks for the confirmation.
-        units = unit_tree.current()
-        rows = sorted(queryset.select_related("unit"), key=lambda r: -units.depth(r.unit_id))
-        for row in rows:
-            try:
-                move(unit=row.unit, year=row.year, month=row.month, user=request.user)
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            except PermissionDenied as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(
-                    request,
-                    MONTH_MOVED[action]
-                    % {"month": row.month, "year": row.year, "unit": row.unit.name},
-                )
-
-    @admin.action(description=gettext_lazy("Gửi duyệt các tháng đã chọn"))
-    def submit_selected(self, request, queryset):
-        self._move_selected(request, queryset, submit_month, "submit")
-
-    @admin.action(description=gettext_lazy("Phê duyệt các tháng đã chọn"))
-    def approve_selected(self, request, queryset):
-        self._move_selected(request, queryset, approve_month, "approve")
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return approval_list.approval_list(request, extra_context)
 
 
 class RoleGrantAdminForm(forms.ModelForm):

@@ -20,6 +20,8 @@ from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
+from indicators.core.dates import excel_number_format
+
 LINE_BREAKS = "\t\n\r"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_EXCEPT_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -85,10 +87,14 @@ def cell_text(value: str) -> str:
 def put_text(cell, value) -> None:
     """Write ``value`` into the openpyxl ``cell`` as a string cell (never a formula).
 
-    Anything but a ``str`` (a number, a date, ``None``) is written as it is.
+    Anything but a ``str`` (a number, a date, ``None``) is written as it is; a date or a
+    moment shows in the one written form (``core.dates``: "01/12/2026").
     """
     if not isinstance(value, str):
         cell.value = value
+        number_format = excel_number_format(value)
+        if number_format:
+            cell.number_format = number_format
         return
     cell.value = cell_text(value)
     cell.data_type = "s"

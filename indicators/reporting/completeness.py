@@ -141,16 +141,10 @@ def unit_months(*, units: list[Unit], year: int, months: Iterable[int]) -> list[
     units, months = list(units), list(months)
     if not units or not months:
         return []
-    indicators = active_indicators()
-    entered_by_level = Q()
-    for level in {unit.level for unit in units}:
-        ids = [i.id for i in indicators if i.is_entered_at(level)]
-        entered_by_level |= Q(unit__level=level, indicator_id__in=ids)
-    with_figures = set(
-        Figure.objects.filter(entered_by_level, unit__in=units, year=year, month__in=months)
-        .values_list("unit_id", "month")
-        .distinct()
-    )
+    with_figures = {
+        (unit_id, month)
+        for unit_id, _year, month in months_with_figures(units=units, years=[year], months=months)
+    }
     approvals = {
         (unit_id, month): (status, submitted_at)
         for unit_id, month, status, submitted_at in MonthApproval.objects.filter(
@@ -185,6 +179,25 @@ def unit_months(*, units: list[Unit], year: int, months: Iterable[int]) -> list[
     return found
 
 
+def months_with_figures(
+    *, units: list[Unit], years: Iterable[int], months: Iterable[int] = range(1, 13)
+) -> set[tuple[int, int, int]]:
+    """The (unit id, year, month) of ``units`` × ``years`` × ``months`` with at least one
+    figure of an indicator entered at the unit's level. One query (and the catalogue's)."""
+    indicators = active_indicators()
+    entered_by_level = Q()
+    for level in {unit.level for unit in units}:
+        ids = [i.id for i in indicators if i.is_entered_at(level)]
+        entered_by_level |= Q(unit__level=level, indicator_id__in=ids)
+    return set(
+        Figure.objects.filter(
+            entered_by_level, unit__in=units, year__in=list(years), month__in=list(months)
+        )
+        .values_list("unit_id", "year", "month")
+        .distinct()
+    )
+
+
 def summarise(cells: Iterable[UnitMonth], *, months: Iterable[int]) -> list[MonthCompleteness]:
     """Per month, the counts of :class:`MonthCompleteness` over ``cells``."""
     cells = list(cells)
@@ -208,7 +221,7 @@ def summarise(cells: Iterable[UnitMonth], *, months: Iterable[int]) -> list[Mont
 def completeness(*, unit: Unit, year: int, months: Iterable[int]) -> list[MonthCompleteness]:
     """For each month, how complete ``unit`` and every unit under it (at any depth) are."""
     months = list(months)
-    members = _in_tree_order(expected_units(tree.current().subtree_ids(unit.id)))
+    members = in_tree_order(expected_units(tree.current().subtree_ids(unit.id)))
     return summarise(unit_months(units=members, year=year, months=months), months=months)
 
 
@@ -229,7 +242,7 @@ def latest_complete_month(*, unit: Unit) -> tuple[int, int] | None:
     return None if complete is None else (complete["year"], complete["month"])
 
 
-def _in_tree_order(units: list[Unit]) -> list[Unit]:
+def in_tree_order(units: list[Unit]) -> list[Unit]:
     """``units`` depth-first, in the units' order: each unit just above its own units."""
     order = {walked.id: index for index, (walked, _depth) in enumerate(tree.current().walk())}
     return sorted(units, key=lambda unit: order.get(unit.id, 0))
@@ -263,7 +276,7 @@ def reporting_status(*, unit: Unit, year: int, visible_ids: frozenset[int] | Non
         for member in expected_units(unit_tree.subtree_ids(unit.id))
         if visible_ids is None or member.id in visible_ids
     ]
-    members = _in_tree_order(members)
+    members = in_tree_order(members)
     months = list(range(1, 13))
     cells = unit_months(units=members, year=year, months=months)
     by_unit: dict[int, list[UnitMonth]] = {}
