@@ -69,10 +69,11 @@ lock: install
 
 # One catalogue for the whole project in locale/ (msgids are Vietnamese; English is the
 # translation). Translate new msgids in locale/en/LC_MESSAGES/django.po, then commit .po and .mo.
+# locale/vi/ holds only the Vietnamese of third-party texts left in English (kept by hand).
 messages: export DJANGO_DEBUG = 1
 messages: install
 	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=test-artifacts --ignore=build
-	$(PY) manage.py compilemessages -l en --ignore=.venv
+	$(PY) manage.py compilemessages -l en -l vi --ignore=.venv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache test-artifacts

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -29,10 +31,37 @@ AMOUNT = {"max_digits": 22, "decimal_places": 4}
 # "import: <file>", …). A file name can be long, hence a text field.
 AUDITED = {"history_change_reason_field": models.TextField(null=True)}
 
+# What the admin calls the trail's own columns (django-simple-history leaves them unnamed,
+# so Django would show "history date", "history user"…).
+HISTORY_FIELD_NAMES = {
+    "history_id": _("mã thay đổi"),
+    "history_date": _("thời điểm"),
+    "history_user": _("người thay đổi"),
+    "history_type": _("loại thay đổi"),
+    "history_change_reason": _("nguồn"),
+}
+
+
+def _history_row_text(row) -> str:
+    when = date_format(localtime(row.history_date), "DATETIME_FORMAT")
+    return _("%(row)s (lúc %(when)s)") % {"row": row.history_object, "when": when}
+
+
+class AuditTrail(HistoricalRecords):
+    """``HistoricalRecords`` whose columns and rows read in the user's language."""
+
+    def get_extra_fields(self, model, fields):
+        extra = super().get_extra_fields(model, fields)
+        for name, label in HISTORY_FIELD_NAMES.items():
+            if name in extra:
+                extra[name].verbose_name = label
+        extra["__str__"] = _history_row_text
+        return extra
+
 
 def audited(name: str) -> HistoricalRecords:
     """The audit trail of one model; ``name`` is what the admin calls its list of changes."""
-    return HistoricalRecords(**AUDITED, verbose_name=name, verbose_name_plural=name)
+    return AuditTrail(**AUDITED, verbose_name=name, verbose_name_plural=name)
 
 
 class TranslatedNameMixin:

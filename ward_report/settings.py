@@ -70,7 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tables2",
-    "axes",
+    "indicators.apps.AxesConfig",  # django-axes, with a Vietnamese name
     "csp",
     "simple_history",
     "indicators",
