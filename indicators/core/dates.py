@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.utils.formats import date_format
+
 EXCEL_DATE_FORMAT = "dd/mm/yyyy"
 EXCEL_DATETIME_FORMAT = 'hh:mm "ngày" dd/mm/yyyy'
 
@@ -22,3 +24,9 @@ def excel_number_format(value: object) -> str | None:
     if isinstance(value, date):
         return EXCEL_DATE_FORMAT
     return None
+
+
+def written_date(day: date) -> str:
+    """A date in the active language's one form ("01/07/2025" in Vietnamese), for messages
+    built in Python."""
+    return date_format(day, "DATE_FORMAT")

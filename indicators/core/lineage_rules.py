@@ -20,6 +20,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from indicators.core.dates import written_date
+
 ONE = Decimal(1)
 _SHARE = re.compile(r"^\d+(?:[.,]\d+)?$")
 
@@ -144,7 +146,7 @@ def validity_refusal(valid_from: date | None, valid_until: date | None) -> str:
     if valid_from and valid_until and valid_until < valid_from:
         return _(
             "Ngày hết hiệu lực (%(until)s) không được trước ngày bắt đầu hiệu lực (%(start)s)."
-        ) % {"until": valid_until.strftime("%d/%m/%Y"), "start": valid_from.strftime("%d/%m/%Y")}
+        ) % {"until": written_date(valid_until), "start": written_date(valid_from)}
     return ""
 
 
@@ -152,7 +154,7 @@ def validity_text(valid_from: date | None, valid_until: date | None) -> str:
     """ "từ 01/07/2025", "đến hết 30/06/2025", "từ 01/07/2025 đến hết 31/12/2030"."""
     parts = []
     if valid_from:
-        parts.append(_("từ %(day)s") % {"day": valid_from.strftime("%d/%m/%Y")})
+        parts.append(_("từ %(day)s") % {"day": written_date(valid_from)})
     if valid_until:
-        parts.append(_("đến hết %(day)s") % {"day": valid_until.strftime("%d/%m/%Y")})
+        parts.append(_("đến hết %(day)s") % {"day": written_date(valid_until)})
     return " ".join(parts)
