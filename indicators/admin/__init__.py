@@ -575,6 +575,30 @@ class PeriodReportAdmin(GrantScopedAdmin):
         obj.updated_by, obj.updated_at = report.updated_by, report.updated_at
 
 
+# The figure lists' short columns (the figures and their audit trail).
+
+
+@admin.display(description=gettext_lazy("tháng"), ordering="year")
+def month_shown(obj) -> str:
+    return f"{obj.month}/{obj.year}"
+
+
+@admin.display(description=gettext_lazy("giá trị"), ordering="value")
+def value_shown(obj) -> str:
+    """The value as reports write it, with its unit; a ratio's counts beside its rate."""
+    if obj.numerator is not None and obj.denominator is not None:
+        counts = f"{format_number(obj.numerator)}/{format_number(obj.denominator)}"
+        if obj.value is None:
+            return counts
+        return f"{format_percent(obj.value)} ({counts})"
+    if obj.value is None:
+        return "—"
+    indicator = obj.indicator
+    if indicator.is_percentage:
+        return format_percent(obj.value)
+    return f"{format_value(obj.value, is_percentage=False)} {indicator.display_unit}"
+
+
 class FigureAdminForm(forms.ModelForm):
     # The figure as it was when the form was opened (``services.figure_version``), as on the
     # month grid: a save is refused if someone changed the figure in between.
@@ -643,24 +667,8 @@ class FigureAdmin(GrantScopedAdmin):
     autocomplete_fields = ["unit", "indicator"]
     change_list_template = "admin/indicators/figure/change_list.html"
 
-    @admin.display(description=gettext_lazy("tháng"), ordering="year")
-    def month_shown(self, obj) -> str:
-        return f"{obj.month}/{obj.year}"
-
-    @admin.display(description=gettext_lazy("giá trị"), ordering="value")
-    def value_shown(self, obj) -> str:
-        """The value as reports write it, with its unit; a ratio's counts beside its rate."""
-        if obj.numerator is not None and obj.denominator is not None:
-            counts = f"{format_number(obj.numerator)}/{format_number(obj.denominator)}"
-            if obj.value is None:
-                return counts
-            return f"{format_percent(obj.value)} ({counts})"
-        if obj.value is None:
-            return "—"
-        indicator = obj.indicator
-        if indicator.is_percentage:
-            return format_percent(obj.value)
-        return f"{format_value(obj.value, is_percentage=False)} {indicator.display_unit}"
+    month_shown = staticmethod(month_shown)
+    value_shown = staticmethod(value_shown)
 
     def is_locked(self, obj) -> bool:
         return bool(
@@ -832,16 +840,15 @@ CHANGE_COLUMNS = ["history_date", "history_user", "change_kind"]
 class FigureHistoryAdmin(HistoryAdmin):
     list_display = [
         *CHANGE_COLUMNS,
-        "unit",
         "indicator",
-        "year",
-        "month",
-        "value",
-        "numerator",
-        "denominator",
+        "unit",
+        "month_shown",
+        "value_shown",
         "status",
         "change_source",
     ]
+    month_shown = staticmethod(month_shown)
+    value_shown = staticmethod(value_shown)
     list_filter = [*HistoryAdmin.list_filter, "year", "month"]
     list_select_related = [*HistoryAdmin.list_select_related, "indicator"]
     search_fields = [*HistoryAdmin.search_fields, "indicator__name"]
