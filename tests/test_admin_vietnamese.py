@@ -212,3 +212,13 @@ def test_every_admin_page_an_approver_opens_reads_in_vietnamese(demo, client):
     chief.refresh_from_db()
     client.force_login(chief)
     assert walk(client) == {}
+
+
+def test_a_list_is_titled_by_what_it_lists(demo, staff_client):
+    page = staff_client.get("/admin/indicators/figure/").content.decode()
+    assert "<h1>Danh sách số liệu tháng</h1>" in page
+    assert "Chọn số liệu tháng để thay đổi" not in page
+    index = staff_client.get("/admin/").content.decode()
+    assert "Theo dõi đăng nhập" in index and "Hiện số lượng" not in index
+    counts = staff_client.get("/admin/indicators/figure/").content.decode()
+    assert "Hiện số lượng" in counts

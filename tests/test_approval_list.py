@@ -251,3 +251,16 @@ def test_the_list_reads_a_fixed_number_of_queries_whatever_the_rows(client, setu
     many_rows, many_queries = count()
     assert many_rows > few_rows
     assert many_queries == few_queries
+
+
+def test_each_user_is_offered_only_the_bulk_actions_of_their_role(client, setup, grant):
+    client.force_login(setup["clerk"])
+    clerk_page = client.get(URL).content.decode()
+    assert 'value="submit_selected"' in clerk_page
+    assert 'value="approve_selected"' not in clerk_page
+    client.force_login(setup["chief"])
+    assert 'value="approve_selected"' in client.get(URL).content.decode()
+    client.force_login(grant("reader", "viewer", setup["units"]["ward-a"]))
+    reader_page = client.get(URL).content.decode()
+    assert 'name="_selected_action"' not in reader_page
+    assert len(listed(client.get(URL, {"year": 2023}))) == 20  # the viewer still reads it all

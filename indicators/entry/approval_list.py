@@ -64,7 +64,7 @@ def approval_list(request, extra_context=None):
         "page": page,
         "rows": [(row, row.unit.pk in grid_ids) for row in page.object_list],
         "count": len(rows),
-        "may_move": bool(grid_ids) and _may_move(request.user),
+        **_moves_offered(request.user),
         "filters": _filter_links(request, chosen, years, visible, units),
         "query": request.GET.urlencode(),
         "figures_url": reverse("admin:indicators_figure_changelist"),
@@ -73,10 +73,15 @@ def approval_list(request, extra_context=None):
     return TemplateResponse(request, TEMPLATE, ctx)
 
 
-def _may_move(user) -> bool:
-    return access.has_role_anywhere(user, Action.SUBMIT) or access.has_role_anywhere(
-        user, Action.APPROVE
-    )
+def _moves_offered(user) -> dict[str, bool]:
+    """Which bulk actions to offer (the service still checks each month's unit)."""
+    may_submit = access.has_role_anywhere(user, Action.SUBMIT)
+    may_approve = access.has_role_anywhere(user, Action.APPROVE)
+    return {
+        "may_submit": may_submit,
+        "may_approve": may_approve,
+        "may_move": may_submit or may_approve,
+    }
 
 
 def _int(value: str | None, low: int, high: int) -> int | None:
