@@ -206,11 +206,12 @@ def test_every_admin_page_a_superuser_opens_reads_in_vietnamese(demo, axes_rows,
     assert walk(client) == {}
 
 
-def test_every_admin_page_an_approver_opens_reads_in_vietnamese(demo, client):
-    chief = get_user_model().objects.create_user("chief", password="pw-chief-1")
-    grant_role(user=chief, unit=demo, role="approver")
-    chief.refresh_from_db()
-    client.force_login(chief)
+@pytest.mark.parametrize("role", ["approver", "data_entry", "city_admin"])
+def test_every_admin_page_a_role_holder_opens_reads_in_vietnamese(demo, client, role):
+    holder = get_user_model().objects.create_user("holder", password="pw-holder-1")
+    grant_role(user=holder, unit=demo, role=role)
+    holder.refresh_from_db()
+    client.force_login(holder)
     assert walk(client) == {}
 
 
