@@ -726,8 +726,6 @@ class MonthApprovalAdmin(GrantScopedAdmin):
     unit owes, with the bulk submit and approve). Moved only by its actions or the buttons on
     the month grid, which check the approver's role and keep the history; never edited by hand."""
 
-    list_display = ["unit", "year", "month", "status", "changed_by", "changed_at", "reason"]
-
     def has_add_permission(self, request):
         return False
 
