@@ -324,9 +324,7 @@ def test_a_unit_row_of_another_ward_reads_as_an_unknown_unit(setup):
 # --- the preview and the confirmation ------------------------------------------------------
 
 
-def test_a_figure_changed_between_preview_and_confirmation_refuses_the_import(
-    client, setup, grant
-):
+def test_a_figure_changed_between_preview_and_confirmation_refuses_the_import(client, setup, grant):
     revenue = Indicator.objects.get(code="revenue")
     ward = setup["units"]["ward-a"]
     stored = Figure.objects.create(unit=ward, indicator=revenue, year=2023, month=9, value=1)
