@@ -65,6 +65,14 @@ def reporting_status_page(request: HttpRequest, unit_code: str, year: int) -> Ht
     return render(request, "indicators/reporting_status.html", ctx)
 
 
+def _outside_validity(unit, month: UnitMonth) -> str:
+    """A month before the unit was formed, or after it ended."""
+    formed = unit.valid_from
+    if formed and (month.year, month.month) < (formed.year, formed.month):
+        return gettext_lazy("Chưa thành lập")
+    return gettext_lazy("Đã sắp xếp")
+
+
 def _lists_missing(month: MonthCompleteness, year: int) -> bool:
     """Name the units not submitted of a month already under way or ended (not of months
     still to come, where every unit is missing)."""
@@ -75,6 +83,8 @@ def _lists_missing(month: MonthCompleteness, year: int) -> bool:
 
 def _cell(user, month: UnitMonth) -> Cell:
     unit = month.unit
+    if not month.exists:
+        return Cell(month=month, label=str(_outside_validity(unit, month)), url=None)
     may_open = any(access.can(user, action, unit) for action in GRID_ACTIONS)
     url = grid_url(unit, month.year, month.month) if may_open else None
     return Cell(month=month, label=str(STATE_LABELS[month.state]), url=url)
