@@ -255,3 +255,50 @@ def test_the_api_for_a_period_outside_a_units_validity_says_why(reform, staff_cl
         "error": "Phường Mới không tồn tại trong năm 2024: đơn vị có hiệu lực từ 01/07/2025.",
         "related_units": ["a", "b", "c"],
     }
+
+
+def test_the_monthly_series_of_the_merger_year_runs_on_across_the_merger(reform):
+    from indicators.reporting.lineage import territory_series_of
+
+    kinds = reform["kinds"]
+    series = territory_series_of(
+        unit=reform["new"], indicators=list(kinds.values()), years=[2025, 2026]
+    )
+    flow = series[(kinds["sum"].id, 2025)]
+    assert [p.month_value.actual for p in flow] == [D(50)] * 6 + [D(110)] * 6
+    assert [p.cumulative.actual for p in flow][5:8] == [D(300), D(410), D(520)]
+    assert flow[0].month_value.over_new_territory and not flow[8].month_value.over_new_territory
+    ratio = series[(kinds["ratio"].id, 2025)]
+    assert ratio[0].month_value.numerator == D(6) and ratio[0].month_value.actual == D(60)
+    assert series[(kinds["level"].id, 2025)][2].month_value.actual == D(17)
+    assert series[(kinds["reported"].id, 2025)][2].month_value.not_aggregable
+    # 2026 lies wholly in the new ward's life: its own figures only
+    assert [p.month_value.actual for p in series[(kinds["sum"].id, 2026)]][10:] == [D(110), None]
+
+
+def test_the_indicator_page_and_the_export_chart_last_year_over_the_new_territory(
+    reform, staff_client
+):
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    url = reverse("indicator-detail", args=["new", 2026, "9m", "sum"])
+    response = staff_client.get(url)
+    months = response.context["month_table"].data.data
+    assert [m["last_month"] for m in months][:9] == [D(50)] * 6 + [D(110)] * 3
+    assert [m["this_month"] for m in months][:9] == [D(110)] * 9
+    traces = [t for chart in response.context["charts"] for t in chart["figure"]["data"]]
+    last_year = next(t for t in traces if t.get("name") == "2025")["y"]  # in millions of đồng
+    assert len(set(last_year[:6])) == 1 and last_year[6] / last_year[0] == 2.2  # 50, then 110
+    export = staff_client.get(reverse("period-export", args=["new", 2025, "9m"]))
+    book = load_workbook(io.BytesIO(export.content))
+    values = [
+        cell.value
+        for sheet in book
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, (int, float))
+    ]
+    assert values.count(50) >= 6  # January–June 2025: a + b + half of c, month by month

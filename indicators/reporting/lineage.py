@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from indicators import tree
 from indicators.core.lineage_rules import own_months
 from indicators.core.periods import Period
-from indicators.models import Indicator, Predecessor, Unit
+from indicators.models import Figure, Indicator, Predecessor, Unit
 from indicators.reporting import selectors
 
 MAX_REMOVES = 10  # lineage is checked loop-free; this only bounds a stored loop
@@ -199,3 +199,63 @@ def any_data(reformed: dict[int, dict[int, selectors.Aggregate]], indicator: Ind
     """Does :func:`reformed_aggregates` hold a figure (or a "not computable") of ``indicator``?"""
     found = [by_indicator.get(indicator.id) for by_indicator in reformed.values()]
     return any(a is not None and (a.has_data or a.not_aggregable) for a in found)
+
+
+YEAR = range(1, 13)
+
+
+def territory_series_of(
+    *, unit: Unit, indicators: Iterable[Indicator], years: Iterable[int]
+) -> dict[tuple[int, int], list[selectors.MonthPoint]]:
+    """:func:`selectors.monthly_series_of` over ``unit``'s territory: in a year that starts
+    before the unit existed, each month before it is its predecessors' (with their shares),
+    as :func:`territory_totals` adds them, so a chart of 2025 runs on across the merger.
+
+    Other years are the plain series. One query more for each year across the reform.
+    """
+    indicators, years = list(indicators), list(years)
+    series = selectors.monthly_series_of(unit=unit, indicators=indicators, years=years)
+    for year in years:
+        if formed_after_start(unit, year, YEAR):
+            for indicator_id, points in _territory_points(unit, indicators, year).items():
+                series[(indicator_id, year)] = points
+    return series
+
+
+def _territory_points(
+    unit: Unit, indicators: list[Indicator], year: int
+) -> dict[int, list[selectors.MonthPoint]]:
+    pieces = [piece for piece in _pieces(unit, year, YEAR) if piece.months]
+    units_tree = tree.current()
+    members = [set(units_tree.subtree_ids(piece.unit_id)) for piece in pieces]
+    figures: dict[int, list[Figure]] = defaultdict(list)
+    for figure in Figure.objects.filter(
+        unit_id__in=set().union(*members), indicator__in=indicators, year=year
+    ):
+        figures[figure.indicator_id].append(figure)
+
+    def aggregate(indicator: Indicator, months: range) -> selectors.Aggregate:
+        parts = []
+        for piece, ids in zip(pieces, members, strict=True):
+            wanted = range(
+                max(piece.months.start, months.start), min(piece.months.stop, months.stop)
+            )
+            if not wanted:
+                continue
+            found = [f for f in figures[indicator.id] if f.unit_id in ids and f.month in wanted]
+            parts.append((replace(piece, months=wanted), selectors.unit_totals(found)))
+        combined = _combine(indicator.kind, parts, own_unit_id=unit.id)
+        borrowed = any(not piece.own for piece, _found in parts)
+        return replace(combined, over_new_territory=borrowed)
+
+    return {
+        indicator.id: [
+            selectors.MonthPoint(
+                month=month,
+                month_value=aggregate(indicator, range(month, month + 1)),
+                cumulative=aggregate(indicator, range(1, month + 1)),
+            )
+            for month in YEAR
+        ]
+        for indicator in indicators
+    }
