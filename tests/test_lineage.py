@@ -302,3 +302,44 @@ def test_the_indicator_page_and_the_export_chart_last_year_over_the_new_territor
         if isinstance(cell.value, (int, float))
     ]
     assert values.count(50) >= 6  # January–June 2025: a + b + half of c, month by month
+
+
+def _reformed_province(count: int, kinds) -> list[Unit]:
+    province = Unit.objects.create(code=f"p{count}", name="Tỉnh", level="province")
+    wards = []
+    for number in range(count):
+        new = Unit.objects.create(
+            code=f"p{count}-new-{number}", name="Mới", level="ward", parent=province,
+            valid_from=FORMED,
+        )  # fmt: skip
+        for side in ("x", "y"):
+            old = Unit.objects.create(
+                code=f"p{count}-{number}-{side}", name="Cũ", level="ward", parent=province,
+                valid_until=ENDED,
+            )  # fmt: skip
+            Predecessor.objects.create(unit=new, predecessor=old, share=D("0.5"))
+            Figure.objects.create(unit=old, indicator=kinds["sum"], year=2025, month=3, value=8)
+        Figure.objects.create(unit=new, indicator=kinds["sum"], year=2026, month=3, value=9)
+        wards.append(new)
+    return wards
+
+
+def test_comparing_many_reformed_wards_takes_as_many_queries_as_a_few(reform):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from indicators import tree
+    from indicators.reporting.selectors import summaries
+
+    few, many = _reformed_province(2, reform["kinds"]), _reformed_province(12, reform["kinds"])
+    tree.forget()
+    tree.current()  # read once, as a request does before it asks
+    counts = []
+    for wards in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            found = summaries(units=wards, period=parse_period("9m", 2026))
+        counts.append(len(queries))
+        rows = [next(r for r in found[w.id] if r.indicator.code == "sum") for w in wards]
+        assert {r.previous.actual for r in rows} == {D(8)}  # half of each of two old wards' 8
+        assert {r.actual for r in rows} == {D(9)}
+    assert counts[0] == counts[1]
