@@ -208,10 +208,11 @@ def unsubmitted_below(*, unit: Unit, year: int, month: int) -> list[Unit]:
     the month and have not submitted it: what submitting or approving ``unit``'s month would
     leave out.
     Two queries, whatever the number of units."""
+    unit_tree = tree.current()
     below = [
         member
-        for member in expected_units(tree.current().subtree_ids(unit.pk)[1:])
-        if month_in_validity(year, month, member.valid_from, member.valid_until)
+        for member in expected_units(unit_tree.subtree_ids(unit.pk)[1:])
+        if month_in_validity(year, month, *unit_tree.lifetime(member.id))
     ]
     if not below:
         return []

@@ -86,3 +86,17 @@ def test_the_page_marks_the_months_before_and_after_a_unit_existed(merger, staff
     assert page.count("month-state--absent") == 18
     assert page.count("Chưa thành lập") == 6
     assert page.count("Đã sắp xếp") == 12
+
+
+def test_a_group_of_a_ward_that_ended_is_expected_no_longer_than_its_ward(merger):
+    from indicators.models import Indicator
+
+    Indicator.objects.filter(code="revenue").update(entry_levels=["ward", "group"])
+    Unit.objects.create(code="old-a-1", name="Tổ 1", level="group", parent=merger["old-a"])
+    tree.forget()
+    months = completeness(unit=merger["province"], year=2025, months=range(1, 13))
+    assert [m.expected for m in months] == [3] * 6 + [1] * 6
+    rows = reporting_status(unit=merger["province"], year=2026, visible_ids=None).rows
+    assert [row.unit.code for row in rows] == ["new"]
+    below = unsubmitted_below(unit=merger["province"], year=2025, month=9)
+    assert [u.code for u in below] == ["new"]

@@ -343,3 +343,13 @@ def test_comparing_many_reformed_wards_takes_as_many_queries_as_a_few(reform):
         assert {r.previous.actual for r in rows} == {D(8)}  # half of each of two old wards' 8
         assert {r.actual for r in rows} == {D(9)}
     assert counts[0] == counts[1]
+
+
+def test_a_province_expects_figures_only_from_the_units_that_existed_in_the_period(reform):
+    Indicator.objects.filter(code="sum").update(entry_levels=["ward", "group"])
+    # 2026: the two wards formed in July 2025; the old wards and c's group are gone
+    assert row_of(reform["province"], "9m", 2026, "sum").units_expected == 2
+    # 2024: the three old wards and c's group
+    assert row_of(reform["province"], "9m", 2024, "sum").units_expected == 4
+    # 2025's nine months: all of them, each for the months it existed
+    assert row_of(reform["province"], "9m", 2025, "sum").units_expected == 6

@@ -162,11 +162,12 @@ def unit_months(*, units: list[Unit], year: int, months: Iterable[int]) -> list[
         ).values_list("unit_id", "month", "status", "submitted_at")
     }
     unit_tree = tree.current()
+    lifetimes = {unit.id: unit_tree.lifetime(unit.id) for unit in units}
     found = []
     for unit in units:
         day = deadline_day_of(unit.id, units=unit_tree)
         for month in months:
-            exists = month_in_validity(year, month, unit.valid_from, unit.valid_until)
+            exists = month_in_validity(year, month, *lifetimes[unit.id])
             status, submitted_at = approvals.get((unit.id, month), (Status.OPEN, None))
             has_figures = (unit.id, month) in with_figures
             if status == Status.APPROVED:
@@ -231,8 +232,10 @@ def latest_complete_month(*, unit: Unit) -> tuple[int, int] | None:
         .annotate(units=Count("unit_id", distinct=True))
         .order_by("-year", "-month")
     )
+    unit_tree = tree.current()
+    lifetimes = [unit_tree.lifetime(member.id) for member in members]
     for year, month, units in submitted:  # a unit is expected only in the months it existed
-        expected = sum(month_in_validity(year, month, m.valid_from, m.valid_until) for m in members)
+        expected = sum(month_in_validity(year, month, *span) for span in lifetimes)
         if expected and units >= expected:
             return year, month
     return None
@@ -241,12 +244,10 @@ def latest_complete_month(*, unit: Unit) -> tuple[int, int] | None:
 def _existing_in(unit: Unit, year: int, months: list[int]) -> list[Unit]:
     """The expected units of ``unit``'s subtree that existed in some month of ``months``."""
     unit_tree = tree.current()
-    members = expected_units(unit_tree.subtree_ids(unit.id))
     if not months:
-        return members
+        return expected_units(unit_tree.subtree_ids(unit.id))
     first_day, last_day = month_days(year, min(months))[0], month_days(year, max(months))[1]
-    existing = set(unit_tree.existing([m.id for m in members], first_day, last_day))
-    return [member for member in members if member.id in existing]
+    return expected_units(unit_tree.subtree_during(unit.id, first_day, last_day))
 
 
 def _in_tree_order(units: list[Unit]) -> list[Unit]:

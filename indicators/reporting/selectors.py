@@ -486,7 +486,9 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
     )
     result: dict[int, list[IndicatorRow]] = {}
     for unit in units:
-        levels = Counter(unit_tree.get(member).level for member in trees[unit.id])
+        # Units expected to enter: those of the subtree that existed in the period.
+        existing = unit_tree.subtree_during(unit.id, *period_days(period))
+        levels = Counter(unit_tree.get(member).level for member in existing)
         rows = []
         reformed = reformed_of[unit.id]
         for indicator in indicators:
