@@ -84,8 +84,9 @@ def test_the_latest_complete_month_counts_the_units_of_that_month(merger):
 def test_the_page_marks_the_months_before_and_after_a_unit_existed(merger, staff_client):
     page = staff_client.get("/units/province/2025/reporting/").content.decode()
     assert page.count("month-state--absent") == 18
-    assert page.count("Chưa thành lập") == 6
-    assert page.count("Đã sắp xếp") == 12
+    assert page.count('title="Chưa thành lập"') == 6
+    assert page.count('title="Đã sắp xếp"') == 12
+    assert "—: đơn vị chưa thành lập hoặc đã sắp xếp" in page
 
 
 def test_a_group_of_a_ward_that_ended_is_expected_no_longer_than_its_ward(merger):
