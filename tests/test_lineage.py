@@ -286,6 +286,7 @@ def test_the_indicator_page_and_the_export_chart_last_year_over_the_new_territor
 
     url = reverse("indicator-detail", args=["new", 2026, "9m", "sum"])
     response = staff_client.get(url)
+    assert "Số liệu cùng kỳ tính theo địa giới mới" in response.content.decode()
     months = response.context["month_table"].data.data
     assert [m["last_month"] for m in months][:9] == [D(50)] * 6 + [D(110)] * 3
     assert [m["this_month"] for m in months][:9] == [D(110)] * 9
