@@ -98,7 +98,11 @@ print(json.dumps({
     "SESSION_COOKIE_AGE": s.SESSION_COOKIE_AGE,
     "SESSION_SAVE_EVERY_REQUEST": s.SESSION_SAVE_EVERY_REQUEST,
     "LOGIN_RECORDS_RETENTION_DAYS": s.LOGIN_RECORDS_RETENTION_DAYS,
-    "WARD_REPORT_UPLOAD_DIR": str(s.WARD_REPORT_UPLOAD_DIR),
+    "CACHE_BACKEND": s.CACHES["default"]["BACKEND"],
+    "CACHE_LOCATION": s.CACHES["default"].get("LOCATION"),
+    "SESSION_ENGINE": s.SESSION_ENGINE,
+    "DATABASES": sorted(s.DATABASES),
+    "DATABASE_ROUTERS": s.DATABASE_ROUTERS,
 }))
 """
 
@@ -195,7 +199,11 @@ def test_production_defaults_turn_every_protection_on():
     assert shown["SESSION_COOKIE_AGE"] == 8 * 60 * 60  # idle for a working day
     assert shown["SESSION_SAVE_EVERY_REQUEST"] is True
     assert shown["LOGIN_RECORDS_RETENTION_DAYS"] == 90
-    assert shown["WARD_REPORT_UPLOAD_DIR"] == str(ROOT / "var" / "uploads")
+    # Nothing to install: this process's memory as the cache, sessions in the database, and
+    # no read replica.
+    assert shown["CACHE_BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert shown["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+    assert (shown["DATABASES"], shown["DATABASE_ROUTERS"]) == (["default"], [])
 
 
 def test_each_production_knob_is_read_from_its_variable():
@@ -214,7 +222,9 @@ def test_each_production_knob_is_read_from_its_variable():
             DJANGO_TRUSTED_PROXIES="2",
             DJANGO_SESSION_IDLE_MINUTES="30",
             DJANGO_LOGIN_RECORDS_RETENTION_DAYS="30",
-            WARD_REPORT_UPLOAD_DIR="/srv/ward/uploads",
+            REDIS_URL="redis://127.0.0.1:6379/3",
+            DATABASE_URL="postgres://ward@db-primary:5432/ward",
+            DATABASE_REPLICA_URL="postgres://ward@db-replica:5432/ward",
         )
     )
     assert shown["ALLOWED_HOSTS"] == ["baocao.example.vn", "10.1.2.3"]
@@ -227,7 +237,12 @@ def test_each_production_knob_is_read_from_its_variable():
     assert (shown["AXES_ADDRESS_USERNAME_LIMIT"], shown["TRUSTED_PROXIES"]) == (4, 2)
     assert shown["SESSION_COOKIE_AGE"] == 30 * 60
     assert shown["LOGIN_RECORDS_RETENTION_DAYS"] == 30
-    assert shown["WARD_REPORT_UPLOAD_DIR"] == "/srv/ward/uploads"
+    # Redis shared by every replica; sessions read from it first, kept in the database.
+    assert shown["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert shown["CACHE_LOCATION"] == "redis://127.0.0.1:6379/3"
+    assert shown["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+    assert shown["DATABASES"] == ["default", "replica"]
+    assert shown["DATABASE_ROUTERS"] == ["indicators.replica.ReplicaRouter"]
 
 
 def test_a_malformed_number_is_refused_with_the_variable_named():
@@ -373,6 +388,34 @@ def test_compose_file_is_valid_and_starts_the_app_after_a_healthy_database(tmp_p
     assert "pgdata:/var/lib/postgresql/data" in config
     assert "DATABASE_URL: postgres://ward:only-for-this-check@db:5432/ward" in config
     assert "127.0.0.1:8000:8000" in config
+
+
+@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose is not installed")
+def test_compose_runs_replicas_behind_a_proxy_with_redis_a_worker_and_one_migration(tmp_path):
+    import yaml
+
+    result = compose_config(tmp_path, POSTGRES_PASSWORD="only-for-this-check")
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    assert set(services) == {"proxy", "app", "worker", "migrate", "redis", "db"}
+    app, worker, migrate = services["app"], services["worker"], services["migrate"]
+    assert app["deploy"]["replicas"] == 2
+    assert "ports" not in app  # reached through the proxy only
+    assert "127.0.0.1:8000:8000" in str(services["proxy"]["ports"])
+    assert "/deploy/nginx.conf" in str(services["proxy"]["volumes"])
+    for shared in (app, worker, migrate):
+        assert shared["image"] == "ward-report:latest"
+        assert shared["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+        assert shared["environment"]["WARD_REPORT_IMPORT_RUNNER"] == "worker"
+    assert migrate["entrypoint"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert worker["entrypoint"] == ["python", "manage.py", "run_import_jobs"]
+    # The replicas do not migrate: the migrate service did, once, before they start.
+    assert app["environment"]["DJANGO_MIGRATE_ON_START"] == "false"
+    ran_first = app["depends_on"]["migrate"]["condition"]
+    assert ran_first == "service_completed_successfully"
+    assert app["depends_on"]["redis"]["condition"] == "service_healthy"
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "server app:8000;" in nginx and "proxy_pass http://ward_app;" in nginx
 
 
 @pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose is not installed")
@@ -730,7 +773,6 @@ def test_an_upload_of_200001_rows_gets_its_answer_from_gunicorn_before_the_worke
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
             "DJANGO_BEHIND_PROXY": "true",
-            "WARD_REPORT_UPLOAD_DIR": str(tmp_path / "uploads"),
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "GUNICORN_WORKERS": "1",
         }
