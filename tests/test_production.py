@@ -46,7 +46,8 @@ def clean_env(**values: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "GUNICORN_", "AXES_")) and key != "DATABASE_URL"
+        if not key.startswith(("DJANGO_", "GUNICORN_", "AXES_", "DATABASE_", "WARD_REPORT_"))
+        and key != "REDIS_URL"
     }
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["DJANGO_SETTINGS_MODULE"] = "ward_report.settings"
@@ -643,6 +644,42 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
+def served_env(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """`env` for gunicorn on the loopback behind a (pretended) HTTPS proxy, with the static
+    files collected as the image's build does."""
+    env = env | {
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+        "DJANGO_BEHIND_PROXY": "true",
+    }
+    checked(manage("collectstatic", "--noinput", env=env))
+    return env
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], log: Path, *, workers: int = 1):
+    """The image's entrypoint (migrate, then gunicorn) on a free port of the loopback, until
+    the block ends; yields the :class:`Server`, whose ``process`` is the entrypoint's."""
+    port = free_port()
+    env = env | {"GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [str(ROOT / "scripts" / "docker-entrypoint")],
+            cwd=log.parent,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(port)
+    server.process = process
+    try:
+        wait_until_healthy(server, process, log)
+        yield server
+    finally:
+        stop(process)
+
+
 def hashed_name(static_root: Path, name: str) -> str:
     manifest = json.loads((static_root / "staticfiles.json").read_text())
     return manifest["paths"][name]
@@ -650,37 +687,14 @@ def hashed_name(static_root: Path, name: str) -> str:
 
 @needs_postgres
 def test_gunicorn_serves_the_dashboard_from_postgresql_with_static_files(tmp_path):
-    port = free_port()
-    static_root = tmp_path / "static"
     log = tmp_path / "gunicorn.log"
     password = secrets.token_urlsafe(16)
     with throwaway_database("startup") as url:
-        env = prepare_demo_database(url, password=password)
-        env |= {
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "DJANGO_STATIC_ROOT": str(static_root),
-            "DJANGO_BEHIND_PROXY": "true",
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "GUNICORN_WORKERS": "2",
-        }
-        # As the image is built: collectstatic; then as it starts: the entrypoint.
-        checked(manage("collectstatic", "--noinput", env=env))
-        with log.open("w") as output:
-            process = subprocess.Popen(
-                [str(ROOT / "scripts" / "docker-entrypoint")],
-                cwd=tmp_path,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            server = Server(port)
-            wait_until_healthy(server, process, log)
-            check_the_running_server(server, static_root, password)
-        finally:
-            stop(process)
-    assert process.returncode == 0, log.read_text()  # a clean shutdown on SIGTERM
+        env = served_env(prepare_demo_database(url, password=password), tmp_path)
+        # As the image starts: the entrypoint.
+        with gunicorn(env, log, workers=2) as server:
+            check_the_running_server(server, tmp_path / "static", password)
+    assert server.process.returncode == 0, log.read_text()  # a clean shutdown on SIGTERM
 
 
 def log_in(server: Server, login_page: bytes, password: str) -> None:
@@ -764,63 +778,66 @@ def test_an_upload_of_200001_rows_gets_its_answer_from_gunicorn_before_the_worke
         sheet.append(["chanh-lo", "thu-ngan-sach", 2023, 1, number])
     workbook = io.BytesIO()
     book.save(workbook)
-    port = free_port()
     log = tmp_path / "gunicorn.log"
     password = secrets.token_urlsafe(16)
     with throwaway_database("upload") as url:
-        env = prepare_demo_database(url, password=password)
-        env |= {
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
-            "DJANGO_BEHIND_PROXY": "true",
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "GUNICORN_WORKERS": "1",
-        }
-        checked(manage("collectstatic", "--noinput", env=env))
-        with log.open("w") as output:
-            process = subprocess.Popen(
-                [str(ROOT / "scripts" / "docker-entrypoint")],
-                cwd=tmp_path,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            server = Server(port)
-            wait_until_healthy(server, process, log)
+        env = served_env(prepare_demo_database(url, password=password), tmp_path)
+        with gunicorn(env, log) as server:
             _, login_page = server.get("/admin/login/?next=/")
             log_in(server, login_page, password)
-            _, page = server.get("/admin/indicators/import/")
-            token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-            boundary = "----ward-report-test"
-            body = b"".join(
-                [
-                    f"--{boundary}\r\n".encode(),
-                    b'Content-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n',
-                    token + b"\r\n",
-                    f"--{boundary}\r\n".encode(),
-                    b'Content-Disposition: form-data; name="file"; filename="lon.xlsx"\r\n',
-                    b"Content-Type: application/octet-stream\r\n\r\n",
-                    workbook.getvalue(),
-                    f"\r\n--{boundary}--\r\n".encode(),
-                ]
-            )
-            origin = f"https://127.0.0.1:{port}"
             started = time.monotonic()
-            response, answer = server.request(
-                "POST",
-                "/admin/indicators/import/",
-                body=body,
-                headers={
-                    "Content-Type": f"multipart/form-data; boundary={boundary}",
-                    "Origin": origin,
-                    "Referer": f"{origin}/admin/indicators/import/",
-                },
-            )
+            response, answer = post_upload(server, workbook.getvalue(), "lon.xlsx")
             seconds = time.monotonic() - started
-        finally:
-            stop(process)
     print(f"\n200,001 rows answered by gunicorn in {seconds:.1f} s")
     assert response.status == 200, log.read_text()
     assert "Tệp có hơn 200000 dòng số liệu" in answer.decode()
+
+
+def csrf_token(page: bytes) -> str:
+    return re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+
+
+def post_form(server: Server, path: str, fields: dict[str, str] | list[tuple[str, str]]):
+    """POST a form as the browser would from `path`'s own page (same-origin headers)."""
+    from urllib.parse import urlencode
+
+    origin = f"https://127.0.0.1:{server.port}"
+    return server.request(
+        "POST",
+        path,
+        body=urlencode(fields),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": origin,
+            "Referer": f"{origin}{path}",
+        },
+    )
+
+
+def post_upload(server: Server, content: bytes, name: str):
+    """The admin's import form: the workbook `content` as the file `name`."""
+    _, page = server.get("/admin/indicators/import/")
+    boundary = "----ward-report-test"
+    body = b"".join(
+        [
+            f"--{boundary}\r\n".encode(),
+            b'Content-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n',
+            csrf_token(page).encode() + b"\r\n",
+            f"--{boundary}\r\n".encode(),
+            f'Content-Disposition: form-data; name="file"; filename="{name}"\r\n'.encode(),
+            b"Content-Type: application/octet-stream\r\n\r\n",
+            content,
+            f"\r\n--{boundary}--\r\n".encode(),
+        ]
+    )
+    origin = f"https://127.0.0.1:{server.port}"
+    return server.request(
+        "POST",
+        "/admin/indicators/import/",
+        body=body,
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Origin": origin,
+            "Referer": f"{origin}/admin/indicators/import/",
+        },
+    )
