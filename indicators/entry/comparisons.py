@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from indicators.audit import FigureSnapshot
+from indicators.core.numbers import format_number
 from indicators.core.plausibility import FACTOR, RATE_POINTS, is_implausible, rate_of
 from indicators.models import Figure, Indicator, Unit
 from indicators.reporting.wording import with_unit
@@ -52,13 +52,15 @@ class Earlier:
         )
 
     def text(self, figure: Figure | None) -> str:
-        """ "787.000.000 đồng", "64,1% (564/880)" for a ratio, "—" when there is no figure."""
+        """ "787.000.000 đồng", "64,1% (564/880)" for a ratio, "… (ước)" for an estimate, "—"
+        when there is no figure."""
         if figure is None:
             return "—"
         shown = with_unit(self.number(figure), self.indicator)
         if self.indicator.kind == Indicator.Kind.RATIO:
-            shown = f"{shown} ({FigureSnapshot.of(figure).text})"
-        elif figure.status == Figure.Status.ESTIMATE:
+            counts = f"{format_number(figure.numerator)}/{format_number(figure.denominator)}"
+            shown = f"{shown} ({counts})"
+        if figure.status == Figure.Status.ESTIMATE:
             shown = _("%(number)s (ước)") % {"number": shown}
         return shown
 
