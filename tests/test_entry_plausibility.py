@@ -197,3 +197,18 @@ def test_number_boxes_ask_the_phone_for_the_right_keyboard(demo, staff_client):
     assert 'name="fig-thu-ngan-sach-value" inputmode="decimal"' in html  # đồng may have decimals
     assert 'name="fig-lan-chiem-via-he-value" inputmode="numeric"' in html  # cases: whole
     assert 'name="fig-ho-so-dung-han-numerator" inputmode="numeric"' in html
+
+
+def test_in_english_the_earlier_figures_and_the_warning_are_in_english_form(
+    demo, staff_client, settings
+):
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = open_month(staff_client).content.decode()
+    assert 'Last month: <span class="last-month">787,000,000 VND (estimate)</span>' in html
+    data = form_data(open_month(staff_client))
+    data["fig-thu-ngan-sach-value"] = "78700000"
+    response = staff_client.post(ENTER, data)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "78,700,000 VND differs by more than 3 times from last month 787,000,000 VND" in text
+    assert "I have checked: this figure is right" in text
