@@ -145,3 +145,19 @@ def test_on_a_desk_the_grid_is_a_table_with_its_header(visit):
     assert_fits(page, DESKTOP["width"])
     browser.screenshot("unit-picker-desktop")
     assert browser.console_errors == []
+
+
+def test_on_the_narrowest_phone_the_grid_and_the_picker_still_fit(visit):
+    narrow = {"width": 360, "height": 740}
+    browser = visit(viewport=narrow, touch=True)
+    for path in (
+        GRID,
+        PICKER,
+        "/admin/indicators/figure/enter/?unit=chanh-lo-to-1&year=2023&month=10",
+    ):
+        page = browser.open(path)
+        assert_fits(page, narrow["width"])
+    save = page.get_by_role("button", name="Lưu cả tháng")
+    copy = page.get_by_role("button", name="Sao chép tháng trước")
+    assert save.evaluate(ON_TOP) and copy.evaluate(ON_TOP)
+    browser.screenshot("month-grid-360")
