@@ -139,11 +139,8 @@ def _pick_unit(request, unit_ids: set[int]):
         return redirect(grid_url(everyone[0].unit, **year_month))
     query = request.GET.get("q", "").strip()[:100]
     shown = picker_units(unit_ids, query=query) if query else everyone
-    picker = MonthPickerForm(initial=_default_month())
-    picker.limit_units(everyone)
     ctx = {
         **_page(request),
-        "picker": picker,
         "grid": None,
         "query": query,
         "choices": [{"unit": p, "url": grid_url(p.unit, **year_month)} for p in shown],
