@@ -137,7 +137,7 @@ def test_names_that_look_like_formulas_survive_the_round_trip(staff_client, host
 def test_libreoffice_shows_the_text_and_evaluates_no_formula(staff_client, hostile_names, tmp_path):
     book = load_workbook(io.BytesIO(download(staff_client, "period-data")))
     for title in book.sheetnames:
-        if title != "units":
+        if title != "Đơn vị":
             del book[title]
     source = tmp_path / "units.xlsx"
     book.save(source)
@@ -203,7 +203,7 @@ def test_the_admin_refuses_a_control_character_in_a_unit_name(staff_client, demo
 
 def test_the_import_refuses_a_control_character_with_its_sheet_row_and_column(staff_client, demo):
     book = load_workbook(io.BytesIO(download(staff_client, "period-data")))
-    units = book["units"]
+    units = book["Đơn vị"]
     # An .xlsx (XML) cannot hold U+0001; it can hold U+007F and a tab.
     units.cell(row=3, column=2).value = "Phường\x7f Chánh Lộ"
     units.cell(row=4, column=2).value = "Tổ\t1"
@@ -218,7 +218,7 @@ def test_the_import_refuses_a_control_character_with_its_sheet_row_and_column(st
         "khác): %s. Hãy xóa và gõ lại đoạn này."
     )
     assert errors == [
-        "trang units, dòng 3, cột B (name): " + message % "U+007F",
-        "trang units, dòng 4, cột B (name): " + message % "U+0009",
+        "trang Đơn vị (units), dòng 3, cột B (Tên/name): " + message % "U+007F",
+        "trang Đơn vị (units), dòng 4, cột B (Tên/name): " + message % "U+0009",
     ]
     assert Unit.objects.get(code="chanh-lo").name == "Phường Chánh Lộ"
