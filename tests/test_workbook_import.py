@@ -247,10 +247,12 @@ def test_every_kind_of_error_is_reported_at_once_with_sheet_row_and_column(db):
         ),
         ("figures", 10, "value", "Tỷ lệ không được vượt quá 100%."),
         ("figures", 11, "indicator", "Không có chỉ tiêu có mã hoặc tên “khong-co”."),
-        ("figures", 12, "status", (
-                "“maybe” không hợp lệ; chỉ nhận: ước thực hiện, ước, chính thức, estimate, "
-                "official."
-            )),
+        (
+            "figures",
+            12,
+            "status",
+            ("“maybe” không hợp lệ; chỉ nhận: ước thực hiện, ước, chính thức, estimate, official."),
+        ),
         ("figures", 13, "value", "Chỉ tiêu tỷ lệ nhập tử số và mẫu số, không nhập tỷ lệ."),
         ("figures", 13, "numerator", "Chưa nhập tử số (tử số)."),
         ("figures", 13, "denominator", "Chưa nhập mẫu số (mẫu số)."),

@@ -647,3 +647,18 @@ def sheet_label(key: str) -> str:
     """A sheet as pages and messages name it: "Số liệu (figures)"."""
     sheet = SHEETS.get(key)
     return f"{sheet.title} ({sheet.key})" if sheet else key
+
+
+def headers_table() -> str:
+    """Every sheet and column under its three names, as the README lists them (a test checks
+    that the README holds exactly this, so the two cannot drift apart)."""
+    lines = [
+        "| sheet / column (Vietnamese) | ASCII key | English key | required |",
+        "| --- | --- | --- | --- |",
+    ]
+    for sheet in SHEETS.values():
+        lines.append(f"| **{sheet.title}** (sheet) | `{sheet.ascii}` | `{sheet.key}` | |")
+        for column in sheet.columns:
+            required = "yes" if column.required else ""
+            lines.append(f"| {column.title} | `{column.ascii}` | `{column.name}` | {required} |")
+    return "\n".join(lines) + "\n"
