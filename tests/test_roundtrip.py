@@ -119,17 +119,17 @@ def test_the_data_file_is_the_import_layout_with_the_periods_of_both_years(staff
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == [
         "Hướng dẫn",
-        "areas",
-        "authorities",
-        "units",
-        "indicators",
-        "targets",
-        "figures",
+        "Lĩnh vực",
+        "Cơ quan giao",
+        "Đơn vị",
+        "Chỉ tiêu",
+        "Chỉ tiêu giao",
+        "Số liệu",
     ]
-    figures = list(book["figures"].iter_rows(min_row=2, values_only=True))
+    figures = list(book["Số liệu"].iter_rows(min_row=2, values_only=True))
     assert {row[2] for row in figures} == {2022, 2023}  # this year and "cùng kỳ"
     assert {row[3] for row in figures} <= set(range(1, 10))  # January–September only
-    units = [row[0] for row in book["units"].iter_rows(min_row=2, values_only=True)]
+    units = [row[0] for row in book["Đơn vị"].iter_rows(min_row=2, values_only=True)]
     assert units[:2] == ["quang-ngai", "chanh-lo"]  # parents before their children
     assert len(units) == 10
 
