@@ -186,3 +186,29 @@ def test_a_small_file_is_still_previewed_in_the_request_from_the_private_folder(
     figure.refresh_from_db()
     assert figure.value == stored
     assert not pending.exists()
+
+
+def test_a_job_refused_because_a_figure_changed_since_its_preview_names_who_and_when(
+    staff_client, changed_figure, monkeypatch, django_user_model
+):
+    from indicators.entry.services import update_figure
+
+    data, figure, stored = changed_figure
+    monkeypatch.setattr(admin_views, "INLINE_SHEET_BYTES", 0)
+    upload(staff_client, data, "chanh-lo.xlsx")
+    job = ImportJob.objects.get()
+    call_command("run_import_jobs", "--once")
+
+    colleague = django_user_model.objects.create_superuser("colleague", password="x")
+    numbers = {"value": figure.value + 5, "numerator": None, "denominator": None}
+    update_figure(figure_id=figure.pk, numbers={**numbers, "status": "official"}, user=colleague)
+    staff_client.post(reverse("indicators-import-job-confirm", args=[job.pk]))
+    call_command("run_import_jobs", "--once")
+
+    job.refresh_from_db()
+    messages = [e["message"] for e in job.result["errors"]]
+    assert messages[0].startswith("Số liệu trong hệ thống đã thay đổi sau khi bạn xem trước")
+    assert len(messages) == 2
+    assert f"“{figure}” đã được colleague lưu lúc " in messages[1]
+    figure.refresh_from_db()
+    assert figure.value == stored + 5  # the colleague's save stands

@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import time
+from datetime import datetime
 from pathlib import Path
 
 from django import forms
@@ -26,6 +27,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -131,6 +133,7 @@ def upload_view(request: HttpRequest) -> HttpResponse:
         if import_sheet_bytes(upload) > INLINE_SHEET_BYTES:
             job = jobs.start_preview(user=request.user, upload=upload, file_name=name)
             return redirect("indicators-import-job", job.pk)
+        previewed_at = timezone.now()  # before the plan reads the stored rows
         plan = plan_import(read_workbook(upload, file_name=name), user=request.user)
     except WorkbookRejected as rejected:
         return _refused(request, name, rejected)
@@ -140,7 +143,11 @@ def upload_view(request: HttpRequest) -> HttpResponse:
         token = secrets.token_hex(16)
         jobs.store(upload, _pending_path(request.user, token))
         # What the preview showed, to refuse the confirmation if stored rows change meanwhile.
-        request.session[f"import-{token}"] = {"name": name, "plan": plan.fingerprint}
+        request.session[f"import-{token}"] = {
+            "name": name,
+            "plan": plan.fingerprint,
+            "at": previewed_at.isoformat(),
+        }
     counts = plan.counts
     preview = [
         {
@@ -193,7 +200,11 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
     try:
         with pending.open("rb") as file:
             counts = import_workbook(
-                file, file_name=name, user=request.user, expected=pending_import["plan"]
+                file,
+                file_name=name,
+                user=request.user,
+                expected=pending_import["plan"],
+                previewed_at=_moment(pending_import.get("at")),
             )
     except WorkbookRejected as rejected:
         return _refused(request, name, rejected)
@@ -210,6 +221,13 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
         request, _("Đã nhập %(file)s. %(summary)s.") % {"file": name, "summary": summary}
     )
     return redirect("indicators-import")
+
+
+def _moment(text) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def job_view(request: HttpRequest, job_id) -> HttpResponse:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -149,9 +149,14 @@ def run(job_id) -> bool:
 def _preview(job: ImportJob, file) -> bool:
     """Read and plan; True when the plan changes something (the file is kept for the import)."""
     raw = read_workbook(file, file_name=job.file_name, progress=_progress(job))
+    planned_at = timezone.now()  # before the plan reads the stored rows
     plan = plan_import(raw, user=job.user)
     job.rows_read = sum(len(rows) for rows in raw.sheets.values())
-    job.result = {"counts": _counts(plan.counts), "changes": plan.changes_anything}
+    job.result = {
+        "counts": _counts(plan.counts),
+        "changes": plan.changes_anything,
+        "planned_at": planned_at.isoformat(),
+    }
     job.fingerprint = plan.fingerprint if plan.changes_anything else ""
     return plan.changes_anything
 
@@ -162,10 +167,18 @@ def _import(job: ImportJob, file) -> None:
         file_name=job.file_name,
         user=job.user,
         expected=job.fingerprint,
+        previewed_at=_planned_at(job),
         progress=_progress(job),
     )
     job.result = {"counts": _counts(counts), "imported": True}
     job.fingerprint = ""
+
+
+def _planned_at(job: ImportJob) -> datetime | None:
+    try:
+        return datetime.fromisoformat((job.result or {}).get("planned_at"))
+    except (TypeError, ValueError):
+        return None
 
 
 def _progress(job: ImportJob):
