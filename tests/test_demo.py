@@ -105,9 +105,7 @@ def vietnamese(number) -> str:
     return f"{int(number):,}".replace(",", ".")
 
 
-def test_the_province_reporting_status_of_2025_has_the_old_and_the_merged_wards(
-    demo, staff_client
-):
+def test_the_province_reporting_status_of_2025_has_the_old_and_the_merged_wards(demo, staff_client):
     rows = staff_client.get("/units/tinh-quang-ngai/2025/reporting/").context["rows"]
     codes = [line["row"].unit.code for line in rows]
     assert "chanh-lo" in codes and "phuong-sap-nhap-minh-hoa" in codes
