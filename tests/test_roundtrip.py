@@ -130,8 +130,9 @@ def test_the_data_file_is_the_import_layout_with_the_periods_of_both_years(staff
     assert {row[2] for row in figures} == {2022, 2023}  # this year and "cùng kỳ"
     assert {row[3] for row in figures} <= set(range(1, 10))  # January–September only
     units = [row[0] for row in book["Đơn vị"].iter_rows(min_row=2, values_only=True)]
-    assert units[:2] == ["quang-ngai", "chanh-lo"]  # parents before their children
-    assert len(units) == 10
+    # parents before their children: the province, the city, the ward, then its groups
+    assert units[:3] == ["tinh-quang-ngai", "quang-ngai", "chanh-lo"]
+    assert len(units) == 11
 
 
 # --- every field a user can set survives the round trip -----------------------------------
