@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.utils import translation
 from openpyxl import load_workbook
 
-from indicators.exchange import import_workbook
+from indicators.exchange import import_workbook, reader
 from indicators.exchange.schema import SHEETS, ascii_key, headers_table, sheet_key
 from indicators.exchange.template import import_workbook_file
 from indicators.models import Area, Authority, Figure, Indicator, RoleGrant, Target, Unit
@@ -166,6 +166,19 @@ def test_an_unknown_header_is_still_refused_and_lists_the_vietnamese_headers(db)
         )
     ]
     assert nothing_written()
+
+
+def test_sheets_named_in_vietnamese_are_counted_before_reading_and_sized_for_a_job(db):
+    """The quick count from the sheets' XML (row limits, the background-job threshold) finds
+    the sheets under their Vietnamese names too, NFD or not, as the reading does."""
+    nfd = unicodedata.normalize("NFD", "Số liệu")
+    rows = [FIGURE_HEADER] + [
+        ["phuong-a", "thu", 2023, m, 1, None, None, None] for m in range(1, 8)
+    ]
+    for name in ("Số liệu", nfd, "SO_LIEU", "figures"):
+        data = xlsx({name: rows, "Ghi chép": [["x"]] * 50})
+        assert reader.count_rows(data) == (7, 0)
+        assert reader.import_sheet_bytes(data) > 0
 
 
 # --- statuses -----------------------------------------------------------------------------
