@@ -2,8 +2,9 @@
 
 The reader (:mod:`.reader`, :mod:`.planner`), the data file (:mod:`.data_file`) and the template
 (:mod:`.template`) are all built from :data:`SHEETS`: a column added here is read, exported and
-explained in the template without another edit. Sheet and column names are a public interface
-(people keep filled-in files for years): never rename one; add new columns as optional.
+explained in the template without another edit. Sheet and column names, the English keys and
+the Vietnamese titles alike, are a public interface (people keep filled-in files for years):
+never rename one; add new columns as optional.
 
 Every sheet and every column has three names, all read (matched by :func:`header_fold`: Unicode
 NFC, case, spacing and "_" against " " ignored): its English ``key``/``name`` (the interface
