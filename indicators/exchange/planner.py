@@ -2,6 +2,10 @@
 rules and the database, matched with their database rows, and checked against the user's rights
 and the approvals. Writes nothing (:mod:`.writer` does).
 
+An area, an authority or an indicator may be named by code or by exact name; names are turned
+into codes first (:meth:`_Planner._resolve_names`), so everything after reads codes. Units are
+named by code only.
+
 A unit outside the user's grant is treated exactly as a unit that does not exist: every message
 about it is the one a code that names no unit gets, whatever the row would change. The units
 above a granted unit are not hidden (the pages and the data file name them).
