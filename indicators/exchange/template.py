@@ -86,8 +86,13 @@ GUIDE_COLUMNS = 5
 
 
 def _write_guide(sheet) -> None:
-    for letter, width in zip("ABCDE", (16, 22, 24, 20, 90), strict=True):
+    for letter, width in zip("ABCDE", (16, 22, 24, 22, 110), strict=True):
         sheet.column_dimensions[letter].width = width
+    # Printed, the guide is as wide as the page (landscape A4), as long as it needs.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     blank = ("",) * (GUIDE_COLUMNS - 1)
     sheets = "; ".join(f"{spec.title} ({', '.join(spec.aliases[1:])})" for spec in SHEETS.values())
     lines = [
@@ -132,10 +137,11 @@ def _write_guide(sheet) -> None:
         if number in (1, heading):
             for cell in sheet[number]:
                 cell.font = BOLD
-        if 1 < number < heading - 1:
+        if number < heading - 1:  # the title and the paragraphs span the table's width
             sheet.merge_cells(
                 start_row=number, start_column=1, end_row=number, end_column=GUIDE_COLUMNS
             )
+        if 1 < number < heading - 1:
             sheet.row_dimensions[number].height = 48
         for cell in sheet[number]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
