@@ -351,7 +351,9 @@ def test_a_figure_changed_between_preview_and_confirmation_refuses_the_import(cl
     )
     when = date_format(timezone.localtime(saved_at), "SHORT_DATETIME_FORMAT")
     named = f"“{stored}” đã được colleague lưu lúc {when}, sau khi bạn xem trước."
-    assert [str(e) for e in response.context["errors"]][1:] == [f"trang figures, dòng 2: {named}"]
+    assert [str(e) for e in response.context["errors"]][1:] == [
+        f"trang Số liệu (figures), dòng 2: {named}"
+    ]
     assert named in page
     assert Figure.objects.get(unit=ward).value == Decimal(2)
     assert not Figure.objects.filter(unit__code="group-a1").exists()

@@ -153,7 +153,7 @@ def test_a_large_file_is_previewed_then_imported_by_a_job_with_a_progress_page(
     call_command("run_import_jobs", "--once")
     page = staff_client.get(response["Location"]).content.decode()
     assert "Tệp chanh-lo.xlsx không có lỗi." in page
-    assert "<tr><td><code>figures</code></td><td>0</td><td>1</td>" in page
+    assert "<tr><td>Số liệu (figures)</td><td>0</td><td>1</td>" in page
     assert "refresh" not in page
     figure.refresh_from_db()
     assert figure.value == stored + 1  # a preview writes nothing
@@ -163,7 +163,7 @@ def test_a_large_file_is_previewed_then_imported_by_a_job_with_a_progress_page(
     call_command("run_import_jobs", "--once")
     page = staff_client.get(response["Location"]).content.decode()
     assert "Đã nhập chanh-lo.xlsx." in page
-    assert "<tr><td><code>figures</code></td><td>0</td><td>1</td>" in page
+    assert "<tr><td>Số liệu (figures)</td><td>0</td><td>1</td>" in page
     figure.refresh_from_db()
     assert figure.value == stored
     assert not PendingUpload.objects.exists()  # the file is gone once imported
@@ -184,7 +184,7 @@ def test_a_job_refuses_a_file_with_errors_and_lists_them(staff_client, demo, mon
     call_command("run_import_jobs", "--once")
     page = staff_client.get(response["Location"]).content.decode()
     assert "Chưa nhập gì từ so-lieu.xlsx: tệp có 1 lỗi." in page
-    assert "<td>figures</td><td>2</td><td>D (month)</td>" in page
+    assert "<td>Số liệu (figures)</td><td>2</td><td>D (Tháng/month)</td>" in page
     assert not PendingUpload.objects.exists()  # its file is gone
 
 

@@ -31,9 +31,9 @@ from django.utils.translation import gettext_lazy
 
 from indicators import access
 from indicators.exchange import WorkbookRejected, import_workbook, jobs, plan_import, read_workbook
-from indicators.exchange.planner import KEEP
+from indicators.exchange.planner import KEEP, Change, ImportPlan
 from indicators.exchange.reader import MAX_FILE_BYTES, check_limits, import_sheet_bytes
-from indicators.exchange.schema import SHEETS
+from indicators.exchange.schema import SHEETS, sheet_label
 from indicators.exchange.template import import_workbook_file
 from indicators.models import ImportJob, PendingUpload
 from indicators.reporting.export_views import xlsx_response
@@ -144,14 +144,35 @@ def upload_view(request: HttpRequest) -> HttpResponse:
     preview = [
         {
             "key": key,
+            "label": sheet_label(key),
             "counts": counts[key],
-            "changes": [c for c in plan.changes.get(key, []) if c.action != KEEP][:PREVIEW_ROWS],
+            "changes": [
+                _named(plan, change)
+                for change in plan.changes.get(key, [])
+                if change.action != KEEP
+            ][:PREVIEW_ROWS],
         }
         for key in SHEETS
         if counts[key].total
     ]
     ctx = _ctx(request, file_name=name, token=token, preview=preview, plan=plan)
     return TemplateResponse(request, "admin/indicators/import_preview.html", ctx)
+
+
+def _named(plan: ImportPlan, change: Change) -> dict:
+    """A planned change as the preview lists it: the codes it names, each with its name."""
+    record = change.record
+    references = {
+        column.name: {"code": code, "name": plan.name_of(column.references, code)}
+        for column in SHEETS[record.sheet].columns
+        if column.references and (code := record.values.get(column.name))
+    }
+    return {
+        "change": change,
+        "record": record,
+        "name": record.values.get("name", ""),
+        **references,
+    }
 
 
 def confirm_view(request: HttpRequest) -> HttpResponse:
@@ -183,7 +204,7 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
         request.session.pop(f"import-{token}", None)
     summary = "; ".join(
         _("%(sheet)s: %(created)d mới, %(updated)d sửa")
-        % {"sheet": key, "created": c.created, "updated": c.updated}
+        % {"sheet": sheet_label(key), "created": c.created, "updated": c.updated}
         for key, c in counts.items()
         if c.created or c.updated
     )
@@ -212,6 +233,7 @@ def job_view(request: HttpRequest, job_id) -> HttpResponse:
         and not jobs.is_lost(job),
         lost=jobs.is_lost(job),
         counts=result.get("counts", {}),
+        counted=[(sheet_label(k), c) for k, c in result.get("counts", {}).items()],
         errors=result.get("errors", []),
         error_count=result.get("error_count", 0),
         failure=result.get("failure", ""),

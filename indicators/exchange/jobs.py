@@ -223,6 +223,8 @@ def _counts(counts) -> dict[str, dict[str, int]]:
 def _error(error: CellError) -> dict[str, object]:
     return {
         "sheet": error.sheet,
+        "sheet_label": error.sheet_label,
+        "column_label": error.column_label,
         "row": error.row,
         "column": error.column,
         "letter": error.letter,
