@@ -31,8 +31,9 @@ RUN DJANGO_DEBUG=false \
     DJANGO_SECRET_KEY=collectstatic-at-build-time-only-not-used-at-run-time \
     python manage.py collectstatic --noinput
 
-RUN useradd --system --uid 10001 --no-create-home --home-dir /app ward \
-    && mkdir -p var/uploads && chown -R ward var && chmod 700 var/uploads
+# Nothing of the app's is written under /app: uploads wait in the database, so any replica
+# can serve the next step.
+RUN useradd --system --uid 10001 --no-create-home --home-dir /app ward
 USER ward
 
 EXPOSE 8000

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from indicators import tree
+from indicators.core.lineage_rules import month_in_validity
 from indicators.core.periods import Period
 from indicators.models import Indicator, MonthApproval, Unit
 
@@ -203,10 +204,16 @@ def expected_units(unit_ids: Iterable[int], *, indicators: list[Indicator] | Non
 
 
 def unsubmitted_below(*, unit: Unit, year: int, month: int) -> list[Unit]:
-    """The expected units under ``unit`` (not the unit itself), at any depth, that have not
-    submitted the month: what submitting or approving ``unit``'s month would leave out.
+    """The expected units under ``unit`` (not the unit itself), at any depth, that existed in
+    the month and have not submitted it: what submitting or approving ``unit``'s month would
+    leave out.
     Two queries, whatever the number of units."""
-    below = expected_units(tree.current().subtree_ids(unit.pk)[1:])
+    unit_tree = tree.current()
+    below = [
+        member
+        for member in expected_units(unit_tree.subtree_ids(unit.pk)[1:])
+        if month_in_validity(year, month, *unit_tree.lifetime(member.id))
+    ]
     if not below:
         return []
     submitted = set(

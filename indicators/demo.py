@@ -216,6 +216,8 @@ def _load_reform(units: dict[str, Unit], indicators: dict[str, Indicator]) -> De
                 {"unit": units[row["code"]], "predecessor": units[code]},
                 {"share": share},
             )
+    for code, parent in reform["parents"].items():  # the district-level city under the province
+        units[code] = _sync(Unit, {"code": code}, {"parent": units[parent]})
     for row in reform["figures"]:
         _sync_figure(row, units=units, indicators=indicators)
     return DemoCounts(units=len(reform["units"]), targets=0, figures=len(reform["figures"]))

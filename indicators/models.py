@@ -728,11 +728,36 @@ class MonthApproval(models.Model):
         return f"{self.unit} {self.month}/{self.year}: {self.get_status_display()}"
 
 
+class PendingUpload(models.Model):
+    """An uploaded workbook waiting for its confirmation or its import job: the file's bytes.
+
+    In the database, not on one app server's disk, so that the preview, the confirmation and
+    the job may each be served by a different replica (README "Deployment"). Deleted once the
+    import is confirmed, refused or abandoned, and at the latest after a day
+    (:func:`indicators.exchange.jobs.forget_old_uploads`, also run by ``purge_expired``).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người tải lên"), on_delete=models.CASCADE
+    )
+    file_name = models.CharField(_("tên tệp"), max_length=200)
+    content = models.BinaryField(_("nội dung"))
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("tệp chờ nhập")
+        verbose_name_plural = _("tệp chờ nhập")
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
 class ImportJob(models.Model):
     """A large workbook upload, previewed and then imported outside the web request.
 
-    The file waits in ``settings.WARD_REPORT_UPLOAD_DIR`` under the job's id until the job is
-    done (see :mod:`indicators.exchange.jobs`); ``result`` holds what the job page shows.
+    The file waits in its :class:`PendingUpload` until the job is done (see
+    :mod:`indicators.exchange.jobs`); ``result`` holds what the job page shows.
     """
 
     class Step(models.TextChoices):
@@ -760,6 +785,10 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     started_at = models.DateTimeField(_("bắt đầu lúc"), null=True, blank=True)
     finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
+    # The file, until the job no longer needs it (then deleted, and this is null).
+    upload = models.OneToOneField(
+        PendingUpload, null=True, blank=True, editable=False, on_delete=models.SET_NULL
+    )
 
     class Meta:
         ordering = ["created_at"]

@@ -81,6 +81,31 @@ class UnitTree:
                     found.append(child)
         return found
 
+    def subtree_during(self, unit_id: int, first_day: date, last_day: date) -> list[int]:
+        """:meth:`subtree_ids` without the units that did not exist on any day of
+        ``first_day``–``last_day``, nor the units under them (a group of a ward that had
+        ended went with it)."""
+        found = [unit_id]
+        seen = {unit_id}
+        for current in found:
+            for child in self.children_of.get(current, []):
+                unit = self.units[child]
+                if child not in seen and overlaps(
+                    unit.valid_from, unit.valid_until, first_day, last_day
+                ):
+                    seen.add(child)
+                    found.append(child)
+        return found
+
+    def lifetime(self, unit_id: int) -> tuple[date | None, date | None]:
+        """The days ``unit_id`` existed with every unit above it (a group lasts no longer
+        than its ward): the latest ``valid_from`` and the earliest ``valid_until`` of its
+        chain, None where none is set."""
+        chain = [self.units[unit] for unit in self.chain_ids(unit_id)]
+        starts = [unit.valid_from for unit in chain if unit.valid_from]
+        ends = [unit.valid_until for unit in chain if unit.valid_until]
+        return (max(starts) if starts else None, min(ends) if ends else None)
+
     def subtree(self, unit_id: int) -> list[Unit]:
         return [self.units[unit] for unit in self.subtree_ids(unit_id)]
 

@@ -130,12 +130,6 @@ def demo_database(django_db_setup, django_db_blocker):
     DEMO.drop()
 
 
-@pytest.fixture(autouse=True)
-def private_upload_dir(settings, tmp_path):
-    """Uploads wait in the test's own folder, never in the project's var/uploads."""
-    settings.WARD_REPORT_UPLOAD_DIR = tmp_path / "uploads"
-
-
 @pytest.fixture
 def demo(demo_database, db):
     """The whole demo: Quảng Ngãi → Chánh Lộ → 8 groups, catalogue, 2022–2023 figures."""

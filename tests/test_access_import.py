@@ -3,14 +3,17 @@ an approved month is an error, the whole file is refused, and what is written is
 
 from __future__ import annotations
 
+import html
 import io
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from openpyxl import Workbook
 
-from indicators.entry.services import approve_month, submit_month
+from indicators.entry.services import approve_month, submit_month, update_figure
 from indicators.exchange import WorkbookRejected, import_workbook
 from indicators.models import Figure, Indicator, MonthApproval, Target, Unit
 
@@ -321,7 +324,7 @@ def test_a_unit_row_of_another_ward_reads_as_an_unknown_unit(setup):
 # --- the preview and the confirmation ------------------------------------------------------
 
 
-def test_a_figure_changed_between_preview_and_confirmation_refuses_the_import(client, setup):
+def test_a_figure_changed_between_preview_and_confirmation_refuses_the_import(client, setup, grant):
     revenue = Indicator.objects.get(code="revenue")
     ward = setup["units"]["ward-a"]
     stored = Figure.objects.create(unit=ward, indicator=revenue, year=2023, month=9, value=1)
@@ -331,16 +334,26 @@ def test_a_figure_changed_between_preview_and_confirmation_refuses_the_import(cl
     preview = client.post(reverse("indicators-import"), {"file": file})
     assert preview.context["plan"].counts["figures"].updated == 1
 
-    stored.value = Decimal(2)  # someone saves September between preview and confirmation
-    stored.save()
+    # A colleague saves September between the clerk's preview and confirmation.
+    colleague = grant("colleague", "data_entry", setup["units"]["ward-a"])
+    numbers = {"value": Decimal(2), "numerator": None, "denominator": None, "status": "official"}
+    update_figure(figure_id=stored.pk, numbers=numbers, user=colleague)
+    saved_at = Figure.history.filter(id=stored.pk).latest("history_date").history_date
     response = client.post(
         reverse("indicators-import-confirm"), {"token": preview.context["token"]}
     )
 
     assert response.status_code == 200
+    page = html.unescape(response.content.decode())
     assert (
         "Số liệu trong hệ thống đã thay đổi sau khi bạn xem trước (có người vừa lưu); chưa nhập "
-        "gì." in response.content.decode()
+        "gì." in page
     )
+    when = date_format(timezone.localtime(saved_at), "SHORT_DATETIME_FORMAT")
+    named = f"“{stored}” đã được colleague lưu lúc {when}, sau khi bạn xem trước."
+    assert [str(e) for e in response.context["errors"]][1:] == [
+        f"trang Số liệu (figures), dòng 2: {named}"
+    ]
+    assert named in page
     assert Figure.objects.get(unit=ward).value == Decimal(2)
     assert not Figure.objects.filter(unit__code="group-a1").exists()

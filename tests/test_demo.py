@@ -20,7 +20,8 @@ def counts():
 
 def test_demo_builds_city_ward_and_eight_groups(demo):
     city = Unit.objects.get(code="quang-ngai")
-    assert (city.name, city.parent) == ("Thành phố Quảng Ngãi", None)
+    # under the illustrative province row of the reform demo, as a district-level unit
+    assert (city.name, city.parent.code) == ("Thành phố Quảng Ngãi", "tinh-quang-ngai")
     assert (demo.name, demo.parent) == ("Phường Chánh Lộ", city)
     groups = list(demo.children.order_by("order"))
     assert [g.name for g in groups] == [f"Tổ dân phố {n}" for n in range(1, 9)]
@@ -102,3 +103,14 @@ def test_demo_numbers_are_the_seed_reports_numbers(demo):
 
 def vietnamese(number) -> str:
     return f"{int(number):,}".replace(",", ".")
+
+
+def test_the_province_reporting_status_of_2025_has_the_old_and_the_merged_wards(demo, staff_client):
+    rows = staff_client.get("/units/tinh-quang-ngai/2025/reporting/").context["rows"]
+    codes = [line["row"].unit.code for line in rows]
+    assert "chanh-lo" in codes and "phuong-sap-nhap-minh-hoa" in codes
+    assert "chanh-lo-to-1" in codes  # a group is expected while its ward existed
+    merged = next(line for line in rows if line["row"].unit.code == "phuong-sap-nhap-minh-hoa")
+    assert [cell.month.exists for cell in merged["cells"]] == [False] * 6 + [True] * 6
+    rows = staff_client.get("/units/tinh-quang-ngai/2026/reporting/").context["rows"]
+    assert [line["row"].unit.code for line in rows] == ["phuong-sap-nhap-minh-hoa"]

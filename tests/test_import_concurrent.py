@@ -201,3 +201,38 @@ def _import_or_rejection(file, user):
         return rejected
     finally:
         connection.close()
+
+
+def test_two_import_workers_never_claim_the_same_job_nor_wait_for_each_other(month):
+    """Worker 1 holds the oldest queued job's row (its claim not yet committed); worker 2 takes
+    the next job at once (SKIP LOCKED), and nothing is left once worker 1 commits."""
+    from django.db import transaction
+
+    from indicators.exchange import jobs
+    from indicators.models import ImportJob
+
+    first, second = (
+        ImportJob.objects.create(user=month["anh"], file_name=name) for name in ("1.xlsx", "2.xlsx")
+    )
+    holding, release = threading.Event(), threading.Event()
+    claimed_by_one = []
+
+    def worker_one():
+        with transaction.atomic():
+            claimed_by_one.append(jobs.claim_next())
+            holding.set()
+            release.wait(10)
+
+    thread = in_another_connection(worker_one)
+    assert holding.wait(10)
+    started = time.monotonic()
+    claimed_by_two = jobs.claim_next()
+    waited = time.monotonic() - started
+    release.set()
+    thread.join(10)
+
+    assert [job.pk for job in claimed_by_one] == [first.pk]
+    assert claimed_by_two.pk == second.pk
+    assert waited < 2  # skipped the locked row instead of waiting for worker 1's commit
+    assert jobs.claim_next() is None
+    assert set(ImportJob.objects.values_list("state", flat=True)) == {ImportJob.State.RUNNING}

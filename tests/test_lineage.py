@@ -255,3 +255,102 @@ def test_the_api_for_a_period_outside_a_units_validity_says_why(reform, staff_cl
         "error": "Phường Mới không tồn tại trong năm 2024: đơn vị có hiệu lực từ 01/07/2025.",
         "related_units": ["a", "b", "c"],
     }
+
+
+def test_the_monthly_series_of_the_merger_year_runs_on_across_the_merger(reform):
+    from indicators.reporting.lineage import territory_series_of
+
+    kinds = reform["kinds"]
+    series = territory_series_of(
+        unit=reform["new"], indicators=list(kinds.values()), years=[2025, 2026]
+    )
+    flow = series[(kinds["sum"].id, 2025)]
+    assert [p.month_value.actual for p in flow] == [D(50)] * 6 + [D(110)] * 6
+    assert [p.cumulative.actual for p in flow][5:8] == [D(300), D(410), D(520)]
+    assert flow[0].month_value.over_new_territory and not flow[8].month_value.over_new_territory
+    ratio = series[(kinds["ratio"].id, 2025)]
+    assert ratio[0].month_value.numerator == D(6) and ratio[0].month_value.actual == D(60)
+    assert series[(kinds["level"].id, 2025)][2].month_value.actual == D(17)
+    assert series[(kinds["reported"].id, 2025)][2].month_value.not_aggregable
+    # 2026 lies wholly in the new ward's life: its own figures only
+    assert [p.month_value.actual for p in series[(kinds["sum"].id, 2026)]][10:] == [D(110), None]
+
+
+def test_the_indicator_page_and_the_export_chart_last_year_over_the_new_territory(
+    reform, staff_client
+):
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    url = reverse("indicator-detail", args=["new", 2026, "9m", "sum"])
+    response = staff_client.get(url)
+    assert "Số liệu cùng kỳ tính theo địa giới mới" in response.content.decode()
+    months = response.context["month_table"].data.data
+    assert [m["last_month"] for m in months][:9] == [D(50)] * 6 + [D(110)] * 3
+    assert [m["this_month"] for m in months][:9] == [D(110)] * 9
+    traces = [t for chart in response.context["charts"] for t in chart["figure"]["data"]]
+    last_year = next(t for t in traces if t.get("name") == "2025")["y"]  # in millions of đồng
+    assert len(set(last_year[:6])) == 1 and last_year[6] / last_year[0] == 2.2  # 50, then 110
+    export = staff_client.get(reverse("period-export", args=["new", 2025, "9m"]))
+    book = load_workbook(io.BytesIO(export.content))
+    values = [
+        cell.value
+        for sheet in book
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, (int, float))
+    ]
+    assert values.count(50) >= 6  # January–June 2025: a + b + half of c, month by month
+
+
+def _reformed_province(count: int, kinds) -> list[Unit]:
+    province = Unit.objects.create(code=f"p{count}", name="Tỉnh", level="province")
+    wards = []
+    for number in range(count):
+        new = Unit.objects.create(
+            code=f"p{count}-new-{number}", name="Mới", level="ward", parent=province,
+            valid_from=FORMED,
+        )  # fmt: skip
+        for side in ("x", "y"):
+            old = Unit.objects.create(
+                code=f"p{count}-{number}-{side}", name="Cũ", level="ward", parent=province,
+                valid_until=ENDED,
+            )  # fmt: skip
+            Predecessor.objects.create(unit=new, predecessor=old, share=D("0.5"))
+            Figure.objects.create(unit=old, indicator=kinds["sum"], year=2025, month=3, value=8)
+        Figure.objects.create(unit=new, indicator=kinds["sum"], year=2026, month=3, value=9)
+        wards.append(new)
+    return wards
+
+
+def test_comparing_many_reformed_wards_takes_as_many_queries_as_a_few(reform):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from indicators import tree
+    from indicators.reporting.selectors import summaries
+
+    few, many = _reformed_province(2, reform["kinds"]), _reformed_province(12, reform["kinds"])
+    tree.forget()
+    tree.current()  # read once, as a request does before it asks
+    counts = []
+    for wards in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            found = summaries(units=wards, period=parse_period("9m", 2026))
+        counts.append(len(queries))
+        rows = [next(r for r in found[w.id] if r.indicator.code == "sum") for w in wards]
+        assert {r.previous.actual for r in rows} == {D(8)}  # half of each of two old wards' 8
+        assert {r.actual for r in rows} == {D(9)}
+    assert counts[0] == counts[1]
+
+
+def test_a_province_expects_figures_only_from_the_units_that_existed_in_the_period(reform):
+    Indicator.objects.filter(code="sum").update(entry_levels=["ward", "group"])
+    # 2026: the two wards formed in July 2025; the old wards and c's group are gone
+    assert row_of(reform["province"], "9m", 2026, "sum").units_expected == 2
+    # 2024: the three old wards and c's group
+    assert row_of(reform["province"], "9m", 2024, "sum").units_expected == 4
+    # 2025's nine months: all of them, each for the months it existed
+    assert row_of(reform["province"], "9m", 2025, "sum").units_expected == 6

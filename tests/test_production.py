@@ -46,7 +46,8 @@ def clean_env(**values: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "GUNICORN_", "AXES_")) and key != "DATABASE_URL"
+        if not key.startswith(("DJANGO_", "GUNICORN_", "AXES_", "DATABASE_", "WARD_REPORT_"))
+        and key != "REDIS_URL"
     }
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["DJANGO_SETTINGS_MODULE"] = "ward_report.settings"
@@ -98,7 +99,11 @@ print(json.dumps({
     "SESSION_COOKIE_AGE": s.SESSION_COOKIE_AGE,
     "SESSION_SAVE_EVERY_REQUEST": s.SESSION_SAVE_EVERY_REQUEST,
     "LOGIN_RECORDS_RETENTION_DAYS": s.LOGIN_RECORDS_RETENTION_DAYS,
-    "WARD_REPORT_UPLOAD_DIR": str(s.WARD_REPORT_UPLOAD_DIR),
+    "CACHE_BACKEND": s.CACHES["default"]["BACKEND"],
+    "CACHE_LOCATION": s.CACHES["default"].get("LOCATION"),
+    "SESSION_ENGINE": s.SESSION_ENGINE,
+    "DATABASES": sorted(s.DATABASES),
+    "DATABASE_ROUTERS": s.DATABASE_ROUTERS,
 }))
 """
 
@@ -195,7 +200,11 @@ def test_production_defaults_turn_every_protection_on():
     assert shown["SESSION_COOKIE_AGE"] == 8 * 60 * 60  # idle for a working day
     assert shown["SESSION_SAVE_EVERY_REQUEST"] is True
     assert shown["LOGIN_RECORDS_RETENTION_DAYS"] == 90
-    assert shown["WARD_REPORT_UPLOAD_DIR"] == str(ROOT / "var" / "uploads")
+    # Nothing to install: this process's memory as the cache, sessions in the database, and
+    # no read replica.
+    assert shown["CACHE_BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert shown["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+    assert (shown["DATABASES"], shown["DATABASE_ROUTERS"]) == (["default"], [])
 
 
 def test_each_production_knob_is_read_from_its_variable():
@@ -214,7 +223,9 @@ def test_each_production_knob_is_read_from_its_variable():
             DJANGO_TRUSTED_PROXIES="2",
             DJANGO_SESSION_IDLE_MINUTES="30",
             DJANGO_LOGIN_RECORDS_RETENTION_DAYS="30",
-            WARD_REPORT_UPLOAD_DIR="/srv/ward/uploads",
+            REDIS_URL="redis://127.0.0.1:6379/3",
+            DATABASE_URL="postgres://ward@db-primary:5432/ward",
+            DATABASE_REPLICA_URL="postgres://ward@db-replica:5432/ward",
         )
     )
     assert shown["ALLOWED_HOSTS"] == ["baocao.example.vn", "10.1.2.3"]
@@ -227,7 +238,12 @@ def test_each_production_knob_is_read_from_its_variable():
     assert (shown["AXES_ADDRESS_USERNAME_LIMIT"], shown["TRUSTED_PROXIES"]) == (4, 2)
     assert shown["SESSION_COOKIE_AGE"] == 30 * 60
     assert shown["LOGIN_RECORDS_RETENTION_DAYS"] == 30
-    assert shown["WARD_REPORT_UPLOAD_DIR"] == "/srv/ward/uploads"
+    # Redis shared by every replica; sessions read from it first, kept in the database.
+    assert shown["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert shown["CACHE_LOCATION"] == "redis://127.0.0.1:6379/3"
+    assert shown["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+    assert shown["DATABASES"] == ["default", "replica"]
+    assert shown["DATABASE_ROUTERS"] == ["indicators.replica.ReplicaRouter"]
 
 
 def test_a_malformed_number_is_refused_with_the_variable_named():
@@ -373,6 +389,34 @@ def test_compose_file_is_valid_and_starts_the_app_after_a_healthy_database(tmp_p
     assert "pgdata:/var/lib/postgresql/data" in config
     assert "DATABASE_URL: postgres://ward:only-for-this-check@db:5432/ward" in config
     assert "127.0.0.1:8000:8000" in config
+
+
+@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose is not installed")
+def test_compose_runs_replicas_behind_a_proxy_with_redis_a_worker_and_one_migration(tmp_path):
+    import yaml
+
+    result = compose_config(tmp_path, POSTGRES_PASSWORD="only-for-this-check")
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    assert set(services) == {"proxy", "app", "worker", "migrate", "redis", "db"}
+    app, worker, migrate = services["app"], services["worker"], services["migrate"]
+    assert app["deploy"]["replicas"] == 2
+    assert "ports" not in app  # reached through the proxy only
+    assert "127.0.0.1:8000:8000" in str(services["proxy"]["ports"])
+    assert "/deploy/nginx.conf" in str(services["proxy"]["volumes"])
+    for shared in (app, worker, migrate):
+        assert shared["image"] == "ward-report:latest"
+        assert shared["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+        assert shared["environment"]["WARD_REPORT_IMPORT_RUNNER"] == "worker"
+    assert migrate["entrypoint"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert worker["entrypoint"] == ["python", "manage.py", "run_import_jobs"]
+    # The replicas do not migrate: the migrate service did, once, before they start.
+    assert app["environment"]["DJANGO_MIGRATE_ON_START"] == "false"
+    ran_first = app["depends_on"]["migrate"]["condition"]
+    assert ran_first == "service_completed_successfully"
+    assert app["depends_on"]["redis"]["condition"] == "service_healthy"
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "server app:8000;" in nginx and "proxy_pass http://ward_app;" in nginx
 
 
 @pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose is not installed")
@@ -600,6 +644,42 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
+def served_env(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """`env` for gunicorn on the loopback behind a (pretended) HTTPS proxy, with the static
+    files collected as the image's build does."""
+    env = env | {
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+        "DJANGO_BEHIND_PROXY": "true",
+    }
+    checked(manage("collectstatic", "--noinput", env=env))
+    return env
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], log: Path, *, workers: int = 1):
+    """The image's entrypoint (migrate, then gunicorn) on a free port of the loopback, until
+    the block ends; yields the :class:`Server`, whose ``process`` is the entrypoint's."""
+    port = free_port()
+    env = env | {"GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [str(ROOT / "scripts" / "docker-entrypoint")],
+            cwd=log.parent,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(port)
+    server.process = process
+    try:
+        wait_until_healthy(server, process, log)
+        yield server
+    finally:
+        stop(process)
+
+
 def hashed_name(static_root: Path, name: str) -> str:
     manifest = json.loads((static_root / "staticfiles.json").read_text())
     return manifest["paths"][name]
@@ -607,37 +687,14 @@ def hashed_name(static_root: Path, name: str) -> str:
 
 @needs_postgres
 def test_gunicorn_serves_the_dashboard_from_postgresql_with_static_files(tmp_path):
-    port = free_port()
-    static_root = tmp_path / "static"
     log = tmp_path / "gunicorn.log"
     password = secrets.token_urlsafe(16)
     with throwaway_database("startup") as url:
-        env = prepare_demo_database(url, password=password)
-        env |= {
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "DJANGO_STATIC_ROOT": str(static_root),
-            "DJANGO_BEHIND_PROXY": "true",
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "GUNICORN_WORKERS": "2",
-        }
-        # As the image is built: collectstatic; then as it starts: the entrypoint.
-        checked(manage("collectstatic", "--noinput", env=env))
-        with log.open("w") as output:
-            process = subprocess.Popen(
-                [str(ROOT / "scripts" / "docker-entrypoint")],
-                cwd=tmp_path,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            server = Server(port)
-            wait_until_healthy(server, process, log)
-            check_the_running_server(server, static_root, password)
-        finally:
-            stop(process)
-    assert process.returncode == 0, log.read_text()  # a clean shutdown on SIGTERM
+        env = served_env(prepare_demo_database(url, password=password), tmp_path)
+        # As the image starts: the entrypoint.
+        with gunicorn(env, log, workers=2) as server:
+            check_the_running_server(server, tmp_path / "static", password)
+    assert server.process.returncode == 0, log.read_text()  # a clean shutdown on SIGTERM
 
 
 def log_in(server: Server, login_page: bytes, password: str) -> None:
@@ -721,64 +778,66 @@ def test_an_upload_of_200001_rows_gets_its_answer_from_gunicorn_before_the_worke
         sheet.append(["chanh-lo", "thu-ngan-sach", 2023, 1, number])
     workbook = io.BytesIO()
     book.save(workbook)
-    port = free_port()
     log = tmp_path / "gunicorn.log"
     password = secrets.token_urlsafe(16)
     with throwaway_database("upload") as url:
-        env = prepare_demo_database(url, password=password)
-        env |= {
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
-            "DJANGO_BEHIND_PROXY": "true",
-            "WARD_REPORT_UPLOAD_DIR": str(tmp_path / "uploads"),
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "GUNICORN_WORKERS": "1",
-        }
-        checked(manage("collectstatic", "--noinput", env=env))
-        with log.open("w") as output:
-            process = subprocess.Popen(
-                [str(ROOT / "scripts" / "docker-entrypoint")],
-                cwd=tmp_path,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            server = Server(port)
-            wait_until_healthy(server, process, log)
+        env = served_env(prepare_demo_database(url, password=password), tmp_path)
+        with gunicorn(env, log) as server:
             _, login_page = server.get("/admin/login/?next=/")
             log_in(server, login_page, password)
-            _, page = server.get("/admin/indicators/import/")
-            token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-            boundary = "----ward-report-test"
-            body = b"".join(
-                [
-                    f"--{boundary}\r\n".encode(),
-                    b'Content-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n',
-                    token + b"\r\n",
-                    f"--{boundary}\r\n".encode(),
-                    b'Content-Disposition: form-data; name="file"; filename="lon.xlsx"\r\n',
-                    b"Content-Type: application/octet-stream\r\n\r\n",
-                    workbook.getvalue(),
-                    f"\r\n--{boundary}--\r\n".encode(),
-                ]
-            )
-            origin = f"https://127.0.0.1:{port}"
             started = time.monotonic()
-            response, answer = server.request(
-                "POST",
-                "/admin/indicators/import/",
-                body=body,
-                headers={
-                    "Content-Type": f"multipart/form-data; boundary={boundary}",
-                    "Origin": origin,
-                    "Referer": f"{origin}/admin/indicators/import/",
-                },
-            )
+            response, answer = post_upload(server, workbook.getvalue(), "lon.xlsx")
             seconds = time.monotonic() - started
-        finally:
-            stop(process)
     print(f"\n200,001 rows answered by gunicorn in {seconds:.1f} s")
     assert response.status == 200, log.read_text()
     assert "Tệp có hơn 200000 dòng số liệu" in answer.decode()
+
+
+def csrf_token(page: bytes) -> str:
+    return re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+
+
+def post_form(server: Server, path: str, fields: dict[str, str] | list[tuple[str, str]]):
+    """POST a form as the browser would from `path`'s own page (same-origin headers)."""
+    from urllib.parse import urlencode
+
+    origin = f"https://127.0.0.1:{server.port}"
+    return server.request(
+        "POST",
+        path,
+        body=urlencode(fields),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": origin,
+            "Referer": f"{origin}{path}",
+        },
+    )
+
+
+def post_upload(server: Server, content: bytes, name: str):
+    """The admin's import form: the workbook `content` as the file `name`."""
+    _, page = server.get("/admin/indicators/import/")
+    boundary = "----ward-report-test"
+    body = b"".join(
+        [
+            f"--{boundary}\r\n".encode(),
+            b'Content-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n',
+            csrf_token(page).encode() + b"\r\n",
+            f"--{boundary}\r\n".encode(),
+            f'Content-Disposition: form-data; name="file"; filename="{name}"\r\n'.encode(),
+            b"Content-Type: application/octet-stream\r\n\r\n",
+            content,
+            f"\r\n--{boundary}--\r\n".encode(),
+        ]
+    )
+    origin = f"https://127.0.0.1:{server.port}"
+    return server.request(
+        "POST",
+        "/admin/indicators/import/",
+        body=body,
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Origin": origin,
+            "Referer": f"{origin}/admin/indicators/import/",
+        },
+    )

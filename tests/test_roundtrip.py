@@ -117,7 +117,7 @@ def test_the_report_workbook_reads_the_same_after_the_round_trip(staff_client, d
 def test_the_data_file_is_the_import_layout_with_the_periods_of_both_years(staff_client, demo):
     response = staff_client.get(reverse("period-data", args=["chanh-lo", 2023, "9m"]))
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == [
+    assert book.sheetnames == [  # the stable keys: other programs read this file
         "Hướng dẫn",
         "areas",
         "authorities",
@@ -126,12 +126,15 @@ def test_the_data_file_is_the_import_layout_with_the_periods_of_both_years(staff
         "targets",
         "figures",
     ]
+    assert [c.value for c in book["units"][1]][-3:] == ["valid_from", "valid_until", "predecessors"]
+    assert "Đơn vị" in book["figures"]["A1"].comment.text  # its Vietnamese name
     figures = list(book["figures"].iter_rows(min_row=2, values_only=True))
     assert {row[2] for row in figures} == {2022, 2023}  # this year and "cùng kỳ"
     assert {row[3] for row in figures} <= set(range(1, 10))  # January–September only
     units = [row[0] for row in book["units"].iter_rows(min_row=2, values_only=True)]
-    assert units[:2] == ["quang-ngai", "chanh-lo"]  # parents before their children
-    assert len(units) == 10
+    # parents before their children: the province, the city, the ward, then its groups
+    assert units[:3] == ["tinh-quang-ngai", "quang-ngai", "chanh-lo"]
+    assert len(units) == 11
 
 
 # --- every field a user can set survives the round trip -----------------------------------

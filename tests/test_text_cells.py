@@ -218,7 +218,7 @@ def test_the_import_refuses_a_control_character_with_its_sheet_row_and_column(st
         "khác): %s. Hãy xóa và gõ lại đoạn này."
     )
     assert errors == [
-        "trang units, dòng 3, cột B (name): " + message % "U+007F",
-        "trang units, dòng 4, cột B (name): " + message % "U+0009",
+        "trang Đơn vị (units), dòng 3, cột B (Tên/name): " + message % "U+007F",
+        "trang Đơn vị (units), dòng 4, cột B (Tên/name): " + message % "U+0009",
     ]
     assert Unit.objects.get(code="chanh-lo").name == "Phường Chánh Lộ"

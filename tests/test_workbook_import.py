@@ -14,6 +14,7 @@ from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from indicators.exchange import CellError, WorkbookRejected, import_workbook, reader
+from indicators.exchange.schema import SHEETS
 from indicators.exchange.template import import_workbook_file
 from indicators.models import (
     Area,
@@ -245,8 +246,13 @@ def test_every_kind_of_error_is_reported_at_once_with_sheet_row_and_column(db):
             "(ví dụ 1500) hoặc có đủ phần thập phân (ví dụ 1,5).",
         ),
         ("figures", 10, "value", "Tỷ lệ không được vượt quá 100%."),
-        ("figures", 11, "indicator", "Không có chỉ tiêu có mã “khong-co”."),
-        ("figures", 12, "status", "“maybe” không hợp lệ; chỉ nhận: estimate, official."),
+        ("figures", 11, "indicator", "Không có chỉ tiêu có mã hoặc tên “khong-co”."),
+        (
+            "figures",
+            12,
+            "status",
+            ("“maybe” không hợp lệ; chỉ nhận: ước thực hiện, ước, chính thức, estimate, official."),
+        ),
         ("figures", 13, "value", "Chỉ tiêu tỷ lệ nhập tử số và mẫu số, không nhập tỷ lệ."),
         ("figures", 13, "numerator", "Chưa nhập tử số (tử số)."),
         ("figures", 13, "denominator", "Chưa nhập mẫu số (mẫu số)."),
@@ -302,8 +308,9 @@ def test_a_missing_or_unknown_column_is_reported_on_the_header_row(db):
         "figures",
         1,
         "valeu",
-        "Cột không được biết; các cột của trang này là: unit, indicator, year, month, value, "
-        "numerator, denominator, status.",
+        "Cột không được biết; các cột của trang này là: Đơn vị (unit), Chỉ tiêu (indicator), "
+        "Năm (year), Tháng (month), Giá trị (value), Tử số (numerator), Mẫu số (denominator), "
+        "Trạng thái (status).",
     ) in errors
     assert ("figures", 1, "value", "Thiếu cột bắt buộc.") in errors
     assert ("figures", 1, "numerator", "Thiếu cột bắt buộc.") in errors
@@ -336,7 +343,9 @@ def test_an_indicator_with_figures_cannot_change_its_kind(db):
 
 def test_the_error_text_names_sheet_row_and_column_letter():
     error = CellError("figures", 4, "month", "Tháng 13 không tồn tại.", "D")
-    assert str(error) == "trang figures, dòng 4, cột D (month): Tháng 13 không tồn tại."
+    assert str(error) == (
+        "trang Số liệu (figures), dòng 4, cột D (Tháng/month): Tháng 13 không tồn tại."
+    )
 
 
 # --- files that are not workbooks ---------------------------------------------------------
@@ -389,8 +398,9 @@ def test_a_workbook_over_the_row_limit_is_refused(db, monkeypatch):
 
 def test_a_workbook_without_any_known_sheet_is_refused(db):
     assert refusal(xlsx({"Sheet1": [["a", "b"]]}).getvalue()) == (
-        "Sổ tính không có trang nào để nhập. Tên trang phải là một trong: areas, authorities, "
-        "units, indicators, targets, figures."
+        "Sổ tính không có trang nào để nhập. Tên trang phải là một trong: Lĩnh vực (areas), "
+        "Cơ quan giao (authorities), Đơn vị (units), Chỉ tiêu (indicators), Chỉ tiêu giao "
+        "(targets), Số liệu (figures)."
     )
 
 
@@ -401,24 +411,40 @@ def test_the_template_has_every_sheet_with_its_header_and_explanations():
     workbook = import_workbook_file()
     assert workbook.sheetnames == [
         "Hướng dẫn",
-        "areas",
-        "authorities",
-        "units",
-        "indicators",
-        "targets",
-        "figures",
+        "Lĩnh vực",
+        "Cơ quan giao",
+        "Đơn vị",
+        "Chỉ tiêu",
+        "Chỉ tiêu giao",
+        "Số liệu",
     ]
-    header = [c.value for c in workbook["figures"][1]]
-    assert header == FIGURE_HEADER
-    assert workbook["units"]["C1"].comment.text.startswith("Cấp đơn vị, một trong: province")
-    assert workbook["figures"].max_row == 1
+    header = [c.value for c in workbook["Số liệu"][1]]
+    assert header == [
+        "Đơn vị",
+        "Chỉ tiêu",
+        "Năm",
+        "Tháng",
+        "Giá trị",
+        "Tử số",
+        "Mẫu số",
+        "Trạng thái",
+    ]
+    level = workbook["Đơn vị"]["C1"].comment.text
+    assert level.startswith("Cấp đơn vị, một trong: province")
+    assert level.endswith("Cũng nhận tên cột: cap, level.")
+    assert workbook["Số liệu"].max_row == 1
+    status = workbook["Số liệu"].data_validations.dataValidation[0]
+    assert status.formula1 == '"ước thực hiện,chính thức"'
+    # The guide lists every column under each of its names.
+    guide = [[c.value for c in row] for row in workbook["Hướng dẫn"].iter_rows()]
+    assert ["Số liệu", "Trạng thái", "trang_thai", "status"] in [row[:4] for row in guide]
 
 
 def test_the_template_imports_as_is_once_filled_in(db):
     workbook = import_workbook_file()
     for key, rows in CITY.items():
-        sheet = workbook[key]
-        header = [c.value for c in sheet[1]]
+        sheet = workbook[SHEETS[key].title]
+        header = [SHEETS[key].column_for(c.value).name for c in sheet[1]]
         for row in rows[1:]:
             values = dict(zip(rows[0], row, strict=True))
             sheet.append([values.get(column) for column in header])
@@ -520,7 +546,7 @@ def test_the_admin_previews_then_writes_on_confirmation(staff_client, staff_user
     assert (
         Figure.objects.filter(entered_by=staff_user, source="import: thanh-pho.xlsx").count() == 4
     )
-    assert "Đã nhập thanh-pho.xlsx. areas: 2 mới, 0 sửa" in done.content.decode()
+    assert "Đã nhập thanh-pho.xlsx. Lĩnh vực (areas): 2 mới, 0 sửa" in done.content.decode()
 
 
 def test_the_admin_lists_every_error_and_writes_nothing(staff_client):
@@ -554,7 +580,7 @@ def test_the_admin_offers_the_template(staff_client):
     response = staff_client.get(reverse("indicators-import-template"))
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))
-    assert "figures" in workbook.sheetnames
+    assert "Số liệu" in workbook.sheetnames
 
 
 def test_the_import_pages_are_for_staff_only(client):
@@ -570,7 +596,7 @@ def test_the_command_imports_and_lists_errors(db, tmp_path, capsys):
     good = tmp_path / "thanh-pho.xlsx"
     good.write_bytes(xlsx(CITY).getvalue())
     call_command("import_workbook", str(good))
-    assert "figures: 4 mới, 0 sửa, 0 không đổi" in capsys.readouterr().out
+    assert "Số liệu (figures): 4 mới, 0 sửa, 0 không đổi" in capsys.readouterr().out
 
     bad = tmp_path / "sai.xlsx"
     bad.write_bytes(
@@ -578,7 +604,7 @@ def test_the_command_imports_and_lists_errors(db, tmp_path, capsys):
     )
     with pytest.raises(CommandError, match="Không nhập gì: 1 lỗi trong sai.xlsx."):
         call_command("import_workbook", str(bad))
-    assert "dòng 2, cột D (month): Tháng 13 không tồn tại" in capsys.readouterr().err
+    assert "dòng 2, cột D (Tháng/month): Tháng 13 không tồn tại" in capsys.readouterr().err
 
 
 def test_a_workbook_with_xml_entity_expansion_is_refused(db):
@@ -606,10 +632,12 @@ def test_the_preview_shows_each_changed_figure_with_its_current_value(staff_clie
     changed = {
         "figures": [FIGURE_HEADER, ["phuong-a", "thu", 2023, 9, "6.100.000.000", None, None, None]]
     }
-    page = upload(staff_client, changed).content.decode()
-    assert "phuong-a / thu / 2023/9:" in page
-    assert "6.100.000.000" in page
-    assert "(đang là 6.021.447.000 (ước))" in page
+    page = " ".join(upload(staff_client, changed).content.decode().split())
+    # Names beside the codes: the unit's and the indicator's.
+    assert (
+        "Phường A <code>phuong-a</code> · Tổng thu ngân sách <code>thu</code> · tháng 9/2023: "
+        "<strong>6.100.000.000</strong> (đang là 6.021.447.000 (ước))"
+    ) in page
 
 
 def test_a_number_typed_as_a_percentage_in_excel_is_read_in_percent(db):

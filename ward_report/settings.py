@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every view needs a login unless marked @login_not_required (login page, /health/, API).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # With DATABASE_REPLICA_URL: which reads may go to the read replica (after the session).
+    "indicators.replica.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Records who made each change in the audit trail (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -128,6 +130,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Write-ahead log: pages keep reading while an import job writes (SQLite otherwise locks
     # readers out of the file during a long write, and their requests fail).
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
+
+# A PostgreSQL read replica (streaming replication), off unless set: the dashboard's pages, API
+# and exports read from it, everything else (writes, the admin, the entry grid, imports, locks,
+# logins and sessions) uses the primary; the user who just saved reads from the primary for
+# DATABASE_REPLICA_PIN_SECONDS (indicators/replica.py, README "Deployment"). In tests the
+# replica is the default database itself (TEST MIRROR).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 30)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["indicators.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -215,11 +229,28 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_IDLE_MINUTES", 8 * 60) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 
-# Pending uploads (a workbook between its preview and its confirmation) live here: a folder of
-# the deployment, not the machine-wide /tmp. The upload code creates it 0700 and its files
-# 0600, and deletes each file once the import is confirmed or abandoned.
-WARD_REPORT_UPLOAD_DIR = Path(
-    os.environ.get("WARD_REPORT_UPLOAD_DIR", "").strip() or BASE_DIR / "var" / "uploads"
+
+def _caches_from_env() -> dict:
+    """REDIS_URL set: Redis, shared by every app replica. Unset: this process's memory, which
+    needs nothing installed (development, tests, a single server)."""
+    redis_url = os.environ.get("REDIS_URL", "").strip()
+    if redis_url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_url,
+            }
+        }
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = _caches_from_env()
+# Sessions always live in the database, so any replica reads any session; with Redis as the
+# cache they are read from it first ("cached_db": the database stays the record).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"].endswith("RedisCache")
+    else "django.contrib.sessions.backends.db"
 )
 
 # Content-Security-Policy (django-csp 4 format). Scripts only from our own static files: no
@@ -278,12 +309,10 @@ LOGGING = {
 # eyes); a one-person office sets WARD_REPORT_SINGLE_PERSON_APPROVAL=true.
 WARD_REPORT_SINGLE_PERSON_APPROVAL = env_bool("WARD_REPORT_SINGLE_PERSON_APPROVAL", False)
 
-# Workbook uploads waiting for their confirmation or their background job: a private folder of
-# the deployment (created 0700, files 0600, each deleted when its import is done), never /tmp.
-# Large imports run outside the request: in a thread of the web process ("thread", the
-# default: nothing else to start, `make run` included) or by `manage.py run_import_jobs`
-# ("worker": a separate service; a restart of the web process then loses no job).
-WARD_REPORT_UPLOAD_DIR = Path(
-    os.environ.get("WARD_REPORT_UPLOAD_DIR") or BASE_DIR / "var" / "uploads"
-)
+# Workbook uploads waiting for their confirmation or their background job are rows of the
+# database (indicators.models.PendingUpload), never files on one server's disk: any replica
+# may serve the next step. Large imports run outside the request: in a thread of the web
+# process ("thread", the default: nothing else to start, `make run` included) or by
+# `manage.py run_import_jobs` ("worker": a separate service, as many as wanted; a restart of
+# the web process then loses no job).
 WARD_REPORT_IMPORT_RUNNER = os.environ.get("WARD_REPORT_IMPORT_RUNNER") or "thread"

@@ -15,6 +15,7 @@ Two rules live here and nowhere else:
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
@@ -98,3 +99,10 @@ def put_text(cell, value) -> None:
         return
     cell.value = cell_text(value)
     cell.data_type = "s"
+
+
+def search_key(text: str) -> str:
+    """``text`` folded for a search as people type it on a phone: lower case, without the
+    Vietnamese tone and vowel marks, đ as d ("Tổ dân phố 1" → "to dan pho 1")."""
+    folded = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
+    return " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())

@@ -4,6 +4,7 @@ period's written sections with the report's details."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from indicators import tree as unit_tree
 from indicators.core.numbers import NumberFormatError, format_number, parse_number
+from indicators.core.text import search_key
+from indicators.entry.comparisons import Earlier
 from indicators.entry.reports import FIELDS as REPORT_FIELDS
 from indicators.entry.reports import ReportEntry
 from indicators.entry.services import FigureEntry, figure_version, validate_figure
@@ -75,6 +79,39 @@ def add_figure_errors(
         form.add_error(field if field in form.fields else None, message)
 
 
+@dataclass(frozen=True)
+class PickerUnit:
+    """One unit in the month grid's unit picker."""
+
+    unit: Unit
+    label: str  # with its parent, which tells apart every ward's "Tổ dân phố 1"
+    depth: int  # how many of the listed units are above it (the indent)
+    search: str  # the label folded for a search (``core.text.search_key``)
+
+
+def picker_units(unit_ids: Iterable[int], *, query: str = "") -> list[PickerUnit]:
+    """The units of ``unit_ids`` in the tree's order (a parent before its children), each named
+    "Phường Chánh Lộ › Tổ dân phố 1"; with ``query``, only those whose name contains it,
+    marks and case aside. No query beyond the tree's."""
+    units = unit_tree.current()
+    wanted = set(unit_ids)
+    found = []
+    needle = search_key(query)
+    for unit, _depth in units.walk():
+        if unit.id not in wanted:
+            continue
+        parent_id = units.parent_of.get(unit.id)
+        names = [unit.display_name]
+        if parent_id in units:
+            names.insert(0, units.get(parent_id).display_name)
+        label = " › ".join(names)
+        if needle and needle not in search_key(label):
+            continue
+        depth = sum(1 for above in units.ancestor_ids(unit.id) if above in wanted)
+        found.append(PickerUnit(unit=unit, label=label, depth=depth, search=search_key(label)))
+    return found
+
+
 class MonthPickerForm(forms.Form):
     unit = forms.ModelChoiceField(
         label=_("Đơn vị"),
@@ -99,6 +136,13 @@ class MonthPickerForm(forms.Form):
         error_messages={"invalid_choice": _("Tháng này không tồn tại (chỉ có tháng 1 đến 12).")},
     )
 
+    def limit_units(self, units: list[PickerUnit]) -> None:
+        """Offer only ``units`` (the user's), labelled with their parent, in the tree's order."""
+        self.fields["unit"].queryset = Unit.objects.filter(id__in=[p.unit.id for p in units])
+        self.fields["unit"].widget.choices = [("", "---------")] + [
+            (p.unit.code, p.label) for p in units
+        ]
+
 
 class FigureRowForm(forms.Form):
     """One indicator's line in the month grid."""
@@ -113,6 +157,9 @@ class FigureRowForm(forms.Form):
         widget=forms.RadioSelect,
     )
     delete = forms.BooleanField(label=_("Xóa"), required=False)
+    # Ticked beside a plausibility warning: "I checked it, the figure is right" (saved in the
+    # figure's history by ``services.save_month``).
+    confirm = forms.BooleanField(label=_("Tôi đã kiểm tra: số này đúng"), required=False)
     # The figure as it was when the form was opened (``services.figure_version``): a save is
     # refused if someone else saved the month in between.
     version = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
@@ -139,6 +186,18 @@ class FigureRowForm(forms.Form):
             del self.fields["denominator"]
         if existing is None:
             del self.fields["delete"]
+        # A count has no decimals: the phone's digits-only keyboard is enough for it.
+        for name in ("value", "numerator", "denominator"):
+            if name not in self.fields:
+                continue
+            whole = name != "value" or indicator.allowed_decimal_places == 0
+            self.fields[name].widget.attrs["inputmode"] = "numeric" if whole else "decimal"
+        self.earlier: Earlier | None = None  # last month's and last year's figures, if read
+        self.warning = ""  # the plausibility warning of the last save, "" when none
+
+    @property
+    def is_level(self) -> bool:
+        return self.indicator.kind == Indicator.Kind.LEVEL
 
     def clean(self):
         data = super().clean()
@@ -166,6 +225,7 @@ class FigureRowForm(forms.Form):
             denominator=data.get("denominator"),
             status=data.get("status") or Figure.Status.OFFICIAL,
             delete=bool(data.get("delete")),
+            confirmed=bool(data.get("confirm")),
         )
 
 
@@ -182,6 +242,7 @@ class MonthGrid:
         data=None,
         locked=False,
         below: Iterable[TotalBelow] = (),
+        earlier: dict[int, Earlier] | None = None,
     ):
         self.locked = locked
         self.rows = [
@@ -196,6 +257,8 @@ class MonthGrid:
             if indicator.is_entered_at(unit.level) or _posted(data, indicator)
         ]
         self.below = list(below)
+        for row in self.rows:
+            row.earlier = (earlier or {}).get(row.indicator.id)
         if locked:  # an approved month is shown, not edited
             for row in self.rows:
                 for field in row.fields.values():
@@ -203,6 +266,15 @@ class MonthGrid:
 
     def is_valid(self) -> bool:
         return all([row.is_valid() for row in self.rows])  # validate every row, not the first
+
+    def warn(self, warnings: dict[int, str]) -> None:
+        """Show ``services.ImplausibleFigures``' warnings (indicator id → message) on their rows."""
+        for row in self.rows:
+            row.warning = warnings.get(row.indicator.id, "")
+
+    @property
+    def has_level_rows(self) -> bool:
+        return any(row.is_level for row in self.rows)
 
     @property
     def error_count(self) -> int:
@@ -233,6 +305,24 @@ def _posted(data, indicator: Indicator) -> bool:
 
 
 FIGURE_NUMBER_FIELDS = ("value", "numerator", "denominator")
+
+
+def copy_last_month(data, earlier: dict[int, Earlier], indicators) -> tuple[dict, int]:
+    """A copy of a posted grid whose empty boxes of level indicators (a stock: households,
+    members) hold last month's figure; a box with something typed in it is never overwritten.
+    Returns the copy and how many boxes were filled."""
+    data = data.copy()
+    filled = 0
+    for indicator in indicators:
+        previous = earlier.get(indicator.id)
+        if indicator.kind != Indicator.Kind.LEVEL or previous is None:
+            continue
+        name = f"fig-{indicator.code}-value"
+        if previous.last_month is None or str(data.get(name, "")).strip():
+            continue
+        data[name] = format_number(previous.last_month.value)
+        filled += 1
+    return data, filled
 
 
 def refresh_versions(data, existing: dict[int, Figure], indicators) -> dict:

@@ -35,6 +35,7 @@ from indicators.access import Action
 from indicators.audit import FigureSnapshot
 from indicators.core import lineage_rules
 from indicators.core.entry_rules import decimals_of
+from indicators.entry.comparisons import earlier_figures
 from indicators.models import (
     Area,
     Authority,
@@ -60,6 +61,8 @@ class FigureEntry:
     denominator: Decimal | None = None
     status: str = Figure.Status.OFFICIAL
     delete: bool = False
+    # The person ticked "this figure is right" beside a plausibility warning (the grid).
+    confirmed: bool = False
 
     @property
     def is_blank(self) -> bool:
@@ -417,6 +420,67 @@ def _delete(*, row, user, source: str) -> None:
 FIGURE_NUMBERS = ("value", "numerator", "denominator", "status")
 
 
+class ImplausibleFigures(ValidationError):
+    """Figures that differ from every earlier figure of the unit (factor 3, or 30 points for a
+    rate) and were not confirmed; nothing was written. ``warnings``: indicator id → message."""
+
+    def __init__(self, warnings: dict[int, str]):
+        self.warnings = warnings
+        super().__init__(
+            _(
+                "Chưa lưu: %(count)d số liệu khác xa tháng trước và cùng kỳ năm trước. Xem "
+                "cảnh báo ở từng dòng; nếu số đúng, đánh dấu xác nhận rồi bấm “Lưu cả tháng” "
+                "lần nữa."
+            )
+            % {"count": len(warnings)}
+        )
+
+
+def confirmed_source(source: str, warning: str) -> str:
+    """What the audit trail records for a figure saved over its warning: the source, and that
+    the user confirmed which warning."""
+    return _("%(source)s; đã xác nhận cảnh báo: %(warning)s") % {
+        "source": source,
+        "warning": warning,
+    }
+
+
+def _plausibility_warnings(
+    *, unit: Unit, year: int, month: int, entries: list[FigureEntry], existing: dict[int, Figure]
+) -> dict[int, str]:
+    """Indicator id → the warning of each entry that writes a new number (an unchanged figure
+    was seen before) and differs from every earlier figure of the unit (one query)."""
+    written = [
+        entry
+        for entry in entries
+        if not (entry.delete or entry.is_blank)
+        and not _same_numbers(existing.get(entry.indicator.id), entry)
+    ]
+    if not written:
+        return {}
+    earlier = earlier_figures(
+        unit=unit, year=year, month=month, indicators=[e.indicator for e in written]
+    )
+    found = {}
+    for entry in written:
+        warning = earlier[entry.indicator.id].warning(
+            value=entry.value, numerator=entry.numerator, denominator=entry.denominator
+        )
+        if warning:
+            found[entry.indicator.id] = warning
+    return found
+
+
+def _same_numbers(figure: Figure | None, entry: FigureEntry) -> bool:
+    if figure is None:
+        return False
+    return (figure.value, figure.numerator, figure.denominator) == (
+        entry.value,
+        entry.numerator,
+        entry.denominator,
+    )
+
+
 @transaction.atomic
 def save_month(
     *,
@@ -427,6 +491,7 @@ def save_month(
     user=None,
     source: str = "form",
     expected_versions: dict[int, str] | None = None,
+    check_plausibility: bool = False,
 ) -> SaveResult:
     """Save a whole month of one unit's figures at once.
 
@@ -437,7 +502,11 @@ def save_month(
     - ``approval.MonthLocked`` (a ``ValidationError``) if the month is approved;
     - ``PermissionDenied`` if ``user`` is given and may not enter figures for ``unit``;
     - ``ConcurrentEdit`` if ``expected_versions`` (indicator id → :func:`figure_version` when
-      the form was opened) no longer match what is saved.
+      the form was opened) no longer match what is saved;
+    - ``ImplausibleFigures`` if ``check_plausibility`` (the grid) and an entry that changes a
+      number differs from every earlier figure of the unit (:mod:`entry.comparisons`) without
+      being ``confirmed``. A confirmed one is saved, its history saying which warning the user
+      confirmed (:func:`confirmed_source`).
 
     ``source`` ("form", "import: <file>") is stored on the figure and in its history.
     """
@@ -477,10 +546,21 @@ def save_month(
         )
         if edits:
             raise ConcurrentEdit(edits)
+    warnings = {}
+    if check_plausibility:
+        warnings = _plausibility_warnings(
+            unit=unit, year=year, month=month, entries=entries, existing=existing
+        )
+        unconfirmed = {i: w for i, w in warnings.items() if not _entry_of(entries, i).confirmed}
+        if unconfirmed:
+            raise ImplausibleFigures(unconfirmed)
 
     created = updated = deleted = unchanged = 0
     for entry in entries:
         figure = existing.get(entry.indicator.id)
+        history_source = source
+        if entry.indicator.id in warnings:
+            history_source = confirmed_source(source, warnings[entry.indicator.id])
         if entry.delete:
             if figure is not None:
                 figure.entered_by, figure.source = user, source
@@ -508,27 +588,36 @@ def save_month(
                     **numbers,
                 },
                 user=user,
-                source=source,
+                source=history_source,
             )
             created += 1
-        elif _write_numbers(figure=figure, numbers=numbers, user=user, source=source):
+        elif _write_numbers(
+            figure=figure, numbers=numbers, user=user, source=source, reason=history_source
+        ):
             updated += 1
         else:
             unchanged += 1
     return SaveResult(created=created, updated=updated, deleted=deleted, unchanged=unchanged)
 
 
-def _write_numbers(*, figure: Figure, numbers: dict, user, source: str) -> bool:
-    """Write a figure's numbers if they differ; who and from where go with them."""
+def _write_numbers(
+    *, figure: Figure, numbers: dict, user, source: str, reason: str | None = None
+) -> bool:
+    """Write a figure's numbers if they differ; who and from where go with them (``reason``:
+    what the history row says, when more than the source)."""
     if all(getattr(figure, name) == value for name, value in numbers.items()):
         return False
     model_update(
         instance=figure,
         data={**numbers, "entered_by_id": user.pk if user else None, "source": source},
         user=user,
-        source=source,
+        source=reason or source,
     )
     return True
+
+
+def _entry_of(entries: list[FigureEntry], indicator_id: int) -> FigureEntry:
+    return next(e for e in entries if e.indicator.id == indicator_id)
 
 
 @transaction.atomic

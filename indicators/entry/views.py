@@ -18,15 +18,19 @@ from django.utils.translation import gettext as _
 
 from indicators import access, approval
 from indicators.access import Action
+from indicators.entry.comparisons import earlier_figures
 from indicators.entry.forms import (
     MONTH_MOVED,
     MonthActionForm,
     MonthGrid,
     MonthPickerForm,
+    copy_last_month,
+    picker_units,
     refresh_versions,
 )
 from indicators.entry.services import (
     ConcurrentEdit,
+    ImplausibleFigures,
     MissingUnits,
     approve_month,
     grid_unit_ids,
@@ -43,21 +47,18 @@ CONFIRM_TEMPLATE = "admin/indicators/monthapproval/confirm_missing.html"
 
 def enter_month(request):
     """The month grid: every active indicator the unit's level enters, saved at once, and the
-    read-only totals of those the units under it enter."""
-    grid_units = Unit.objects.filter(id__in=grid_unit_ids(request.user))
-    if not grid_units.exists():
+    read-only totals of those the units under it enter. Without a unit: the unit picker (a
+    user with one unit goes straight to its grid)."""
+    unit_ids = grid_unit_ids(request.user)
+    if not unit_ids:
         raise PermissionDenied(_("Bạn chưa được phân quyền nhập hoặc duyệt số liệu."))
+    if request.method != "POST" and "unit" not in request.GET:
+        return _pick_unit(request, unit_ids)
     source = request.POST if request.method == "POST" else request.GET
-    picker = MonthPickerForm(source or None, initial=_default_month(), prefix=None)
-    picker.fields["unit"].queryset = grid_units
-    ctx = {
-        **admin.site.each_context(request),
-        "title": _("Nhập số liệu tháng"),
-        "opts": Figure._meta,
-        "picker": picker,
-        "grid": None,
-    }
-    if not source or not picker.is_valid():
+    picker = MonthPickerForm(source, initial=_default_month(), prefix=None)
+    picker.limit_units(picker_units(unit_ids))
+    ctx = {**_page(request), "picker": picker, "grid": None}
+    if not picker.is_valid():
         return TemplateResponse(request, GRID_TEMPLATE, ctx)
     unit, year, month = (picker.cleaned_data[k] for k in ("unit", "year", "month"))
     may_enter = access.can(request.user, Action.ENTER, unit)
@@ -65,7 +66,16 @@ def enter_month(request):
         raise PermissionDenied(access.refusal(Action.ENTER, unit))
     lock = approval.locking_approval(unit=unit, year=year, month=month)
     indicators = list(Indicator.objects.filter(is_active=True).select_related("area"))
+    earlier = earlier_figures(
+        unit=unit,
+        year=year,
+        month=month,
+        indicators=[i for i in indicators if i.is_entered_at(unit.level)],
+    )
     posted = request.POST if request.method == "POST" else None
+    copying = posted is not None and "copy_last_month" in posted and lock is None
+    if copying:
+        posted, filled = copy_last_month(posted, earlier, indicators)
     grid = MonthGrid(
         unit=unit,
         indicators=indicators,
@@ -73,6 +83,7 @@ def enter_month(request):
         data=posted,
         locked=posted is None and (lock is not None or not may_enter),
         below=totals_below(unit=unit, year=year, month=month, indicators=indicators),
+        earlier=earlier,
     )
     ctx.update(
         grid=grid,
@@ -91,6 +102,16 @@ def enter_month(request):
             request, approval.locked_message(unit=unit, year=year, month=month, approval=lock)
         )
         return TemplateResponse(request, GRID_TEMPLATE, ctx)
+    if copying:  # nothing is saved: the person looks at the copied boxes, then saves
+        messages.info(
+            request,
+            _(
+                "Đã điền %(count)d ô trống bằng số tháng trước; chưa lưu. Xem lại rồi bấm "
+                "“Lưu cả tháng”."
+            )
+            % {"count": filled},
+        )
+        return TemplateResponse(request, GRID_TEMPLATE, ctx)
     if not grid.is_valid():
         messages.error(
             request,
@@ -99,6 +120,48 @@ def enter_month(request):
         )
         return TemplateResponse(request, GRID_TEMPLATE, ctx)
     return _save_grid(request, ctx, grid=grid, indicators=indicators)
+
+
+def _page(request) -> dict:
+    return {
+        **admin.site.each_context(request),
+        "title": _("Nhập số liệu tháng"),
+        "opts": Figure._meta,
+    }
+
+
+def _pick_unit(request, unit_ids: set[int]):
+    """The units whose grid the user may open, as a tree with a search box (``q``); the
+    links open the month of the query string, by default the current one."""
+    year_month = _month_of_query(request.GET)
+    everyone = picker_units(unit_ids)
+    if len(everyone) == 1:
+        return redirect(grid_url(everyone[0].unit, **year_month))
+    query = request.GET.get("q", "").strip()[:100]
+    shown = picker_units(unit_ids, query=query) if query else everyone
+    ctx = {
+        **_page(request),
+        "grid": None,
+        "query": query,
+        "choices": [{"unit": p, "url": grid_url(p.unit, **year_month)} for p in shown],
+        "unit_count": len(everyone),
+    }
+    return TemplateResponse(request, GRID_TEMPLATE, ctx)
+
+
+def _month_of_query(query) -> dict:
+    """The year and month a picker link opens: the query string's, else the current month."""
+    default = _default_month()
+    try:
+        year, month = (
+            int(query.get("year", default["year"])),
+            int(query.get("month", default["month"])),
+        )
+    except ValueError:
+        return default
+    if not (1900 <= year <= 2100 and 1 <= month <= 12):
+        return default
+    return {"year": year, "month": month}
 
 
 def _save_grid(request, ctx: dict, *, grid: MonthGrid, indicators: list[Indicator]):
@@ -112,7 +175,11 @@ def _save_grid(request, ctx: dict, *, grid: MonthGrid, indicators: list[Indicato
             user=request.user,
             source="form",
             expected_versions=grid.expected_versions(),
+            check_plausibility=True,
         )
+    except ImplausibleFigures as implausible:
+        messages.warning(request, implausible.messages[0])
+        grid.warn(implausible.warnings)
     except ConcurrentEdit as conflict:
         messages.error(request, conflict.message)
         current = _month_figures(unit, year, month)
@@ -122,6 +189,7 @@ def _save_grid(request, ctx: dict, *, grid: MonthGrid, indicators: list[Indicato
             existing=current,
             data=refresh_versions(request.POST, current, indicators),
             below=grid.below,
+            earlier={row.indicator.id: row.earlier for row in grid.rows if row.earlier},
         )
         ctx["other_edits"] = conflict.edits
     except ValidationError as error:

@@ -1,10 +1,11 @@
 """The admin's workbook import: upload, preview what would change, confirm.
 
-Between the preview and the confirmation the uploaded file waits in the deployment's private
-upload folder (``settings.WARD_REPORT_UPLOAD_DIR``, 0700, files 0600) under a random token
-bound to the user; the confirmation reads, checks and writes it again in one transaction, under
-the units' row locks, and is refused when the stored rows the preview compared with changed
-since: what was previewed is what gets written, or nothing is.
+Between the preview and the confirmation the uploaded file waits in the database (a
+:class:`~indicators.models.PendingUpload`, so the confirmation may reach another app replica
+than the preview did) under a random id bound to the user and the session; the confirmation
+reads, checks and writes it again in one transaction, under the units' row locks, and is
+refused when the stored rows the preview compared with changed since: what was previewed is
+what gets written, or nothing is.
 
 Every upload is answered in seconds: a user who may import nothing is refused before the file
 is read, a file past the limits is refused after a quick count of its rows, and a large file
@@ -16,9 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
-import time
-from pathlib import Path
+from datetime import datetime
 
 from django import forms
 from django.contrib import admin, messages
@@ -26,22 +25,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from indicators import access
 from indicators.exchange import WorkbookRejected, import_workbook, jobs, plan_import, read_workbook
-from indicators.exchange.planner import KEEP
+from indicators.exchange.planner import KEEP, Change, ImportPlan
 from indicators.exchange.reader import MAX_FILE_BYTES, check_limits, import_sheet_bytes
-from indicators.exchange.schema import SHEETS
+from indicators.exchange.schema import SHEETS, sheet_label
 from indicators.exchange.template import import_workbook_file
-from indicators.models import ImportJob
+from indicators.models import ImportJob, PendingUpload
 from indicators.reporting.export_views import xlsx_response
 
 # Sheets of more than this (uncompressed XML, about 8,000 figure rows) are read by a job: a
 # preview in the request takes about a second per 1 MB on a loaded two-core server.
 INLINE_SHEET_BYTES = 2 * 1024 * 1024
-PENDING_MAX_AGE = 24 * 3600  # seconds an unconfirmed upload is kept
 PREVIEW_ROWS = 50  # changed rows listed per sheet in the preview
 SHOWN_ERRORS = 500
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -70,8 +69,11 @@ def _safe_name(name: str) -> str:
     return os.path.basename(name or "").strip()[:150] or "workbook.xlsx"
 
 
-def _pending_path(user, token: str) -> Path:
-    return jobs.upload_dir() / f"{user.pk}-{token}.xlsx"
+def _pending(user, token: str) -> PendingUpload | None:
+    """The user's upload kept under ``token``; None for a malformed, unknown or other's token."""
+    if not _TOKEN.match(token):
+        return None
+    return PendingUpload.objects.filter(pk=token, user=user).first()
 
 
 def may_import(user) -> bool:
@@ -79,13 +81,6 @@ def may_import(user) -> bool:
     return any(
         access.has_role_anywhere(user, a) for a in (access.Action.ENTER, access.Action.MANAGE)
     )
-
-
-def _forget_old_uploads() -> None:
-    cutoff = time.time() - PENDING_MAX_AGE
-    for old in jobs.upload_dir().glob("[0-9]*-*.xlsx"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
 
 
 def _ctx(request: HttpRequest, **extra) -> dict:
@@ -131,28 +126,53 @@ def upload_view(request: HttpRequest) -> HttpResponse:
         if import_sheet_bytes(upload) > INLINE_SHEET_BYTES:
             job = jobs.start_preview(user=request.user, upload=upload, file_name=name)
             return redirect("indicators-import-job", job.pk)
+        previewed_at = timezone.now()  # before the plan reads the stored rows
         plan = plan_import(read_workbook(upload, file_name=name), user=request.user)
     except WorkbookRejected as rejected:
         return _refused(request, name, rejected)
     token = ""
     if plan.changes_anything:
-        _forget_old_uploads()
-        token = secrets.token_hex(16)
-        jobs.store(upload, _pending_path(request.user, token))
+        jobs.forget_old_uploads()
+        token = jobs.store(upload, user=request.user, file_name=name).pk.hex
         # What the preview showed, to refuse the confirmation if stored rows change meanwhile.
-        request.session[f"import-{token}"] = {"name": name, "plan": plan.fingerprint}
+        request.session[f"import-{token}"] = {
+            "name": name,
+            "plan": plan.fingerprint,
+            "at": previewed_at.isoformat(),
+        }
     counts = plan.counts
     preview = [
         {
             "key": key,
+            "label": sheet_label(key),
             "counts": counts[key],
-            "changes": [c for c in plan.changes.get(key, []) if c.action != KEEP][:PREVIEW_ROWS],
+            "changes": [
+                _named(plan, change)
+                for change in plan.changes.get(key, [])
+                if change.action != KEEP
+            ][:PREVIEW_ROWS],
         }
         for key in SHEETS
         if counts[key].total
     ]
     ctx = _ctx(request, file_name=name, token=token, preview=preview, plan=plan)
     return TemplateResponse(request, "admin/indicators/import_preview.html", ctx)
+
+
+def _named(plan: ImportPlan, change: Change) -> dict:
+    """A planned change as the preview lists it: the codes it names, each with its name."""
+    record = change.record
+    references = {
+        column.name: {"code": code, "name": plan.name_of(column.references, code)}
+        for column in SHEETS[record.sheet].columns
+        if column.references and (code := record.values.get(column.name))
+    }
+    return {
+        "change": change,
+        "record": record,
+        "name": record.values.get("name", ""),
+        **references,
+    }
 
 
 def confirm_view(request: HttpRequest) -> HttpResponse:
@@ -165,23 +185,26 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
     pending_import = request.session.get(f"import-{token}") if _TOKEN.match(token) else None
     # (an upload previewed before this version kept only its name: upload it again)
     name = pending_import.get("name") if isinstance(pending_import, dict) else None
-    pending = _pending_path(request.user, token) if name else None
-    if pending is None or not pending.exists():
+    pending = _pending(request.user, token) if name else None
+    if pending is None:
         messages.error(request, _("Không tìm thấy tệp đã tải lên (đã quá hạn?). Hãy tải lên lại."))
         return redirect("indicators-import")
     try:
-        with pending.open("rb") as file:
-            counts = import_workbook(
-                file, file_name=name, user=request.user, expected=pending_import["plan"]
-            )
+        counts = import_workbook(
+            jobs.opened(pending),
+            file_name=name,
+            user=request.user,
+            expected=pending_import["plan"],
+            previewed_at=_moment(pending_import.get("at")),
+        )
     except WorkbookRejected as rejected:
         return _refused(request, name, rejected)
     finally:
-        pending.unlink(missing_ok=True)
+        pending.delete()
         request.session.pop(f"import-{token}", None)
     summary = "; ".join(
         _("%(sheet)s: %(created)d mới, %(updated)d sửa")
-        % {"sheet": key, "created": c.created, "updated": c.updated}
+        % {"sheet": sheet_label(key), "created": c.created, "updated": c.updated}
         for key, c in counts.items()
         if c.created or c.updated
     )
@@ -189,6 +212,13 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
         request, _("Đã nhập %(file)s. %(summary)s.") % {"file": name, "summary": summary}
     )
     return redirect("indicators-import")
+
+
+def _moment(text) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def job_view(request: HttpRequest, job_id) -> HttpResponse:
@@ -203,6 +233,7 @@ def job_view(request: HttpRequest, job_id) -> HttpResponse:
         and not jobs.is_lost(job),
         lost=jobs.is_lost(job),
         counts=result.get("counts", {}),
+        counted=[(sheet_label(k), c) for k, c in result.get("counts", {}).items()],
         errors=result.get("errors", []),
         error_count=result.get("error_count", 0),
         failure=result.get("failure", ""),

@@ -2,6 +2,10 @@
 rules and the database, matched with their database rows, and checked against the user's rights
 and the approvals. Writes nothing (:mod:`.writer` does).
 
+An area, an authority or an indicator may be named by code or by exact name; names are turned
+into codes first (:meth:`_Planner._resolve_names`), so everything after reads codes. Units are
+named by code only.
+
 A unit outside the user's grant is treated exactly as a unit that does not exist: every message
 about it is the one a code that names no unit gets, whatever the row would change. The units
 above a granted unit are not hidden (the pages and the data file name them).
@@ -28,7 +32,7 @@ from indicators.exchange.reader import (
     WorkbookRejected,
     read_values,
 )
-from indicators.exchange.schema import SHEETS, ColumnType, Sheet
+from indicators.exchange.schema import SHEETS, Column, ColumnType, Sheet, fold, sheet_label
 from indicators.models import (
     Area,
     Authority,
@@ -94,6 +98,11 @@ class ImportPlan:
     records: dict[str, list[Record]] = field(default_factory=dict)
     changes: dict[str, list[Change]] = field(default_factory=dict)
     unit_tree: UnitTree | None = None  # the tree after the import; new units have ids < 0
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet → code → name
+
+    def name_of(self, key: str, code: str) -> str:
+        """The name of the row of sheet ``key`` with ``code`` after the import ("" if none)."""
+        return self.names.get(key, {}).get(code, "")
 
     @property
     def counts(self) -> dict[str, SheetCounts]:
@@ -154,6 +163,8 @@ class _Planner:
         self.errors: list[CellError] = []
         self.plan = ImportPlan(file_name=raw.file_name)
         self._ids: dict[str, dict[str, int]] = {}  # sheet → code → stored id, read on first use
+        self._catalogue: dict[str, dict[str, str]] = {}  # sheet → code → name after the import
+        self._by_name: dict[str, dict[str, list[str]]] = {}  # sheet → folded name → codes
         self.db_tree = UnitTree.load()  # read afresh: the import runs under its row locks
         visible = None if user is None else access.unit_ids_for(user, Action.VIEW)
         if visible is None:
@@ -166,10 +177,12 @@ class _Planner:
     # --- records ---------------------------------------------------------------------------
 
     def run(self) -> ImportPlan:
-        for key, sheet in SHEETS.items():
-            self.plan.records[key] = self._unique(key, self._read(sheet))
+        for key, sheet in SHEETS.items():  # a sheet's references come before it
+            records = self._resolve_names(sheet, self._read(sheet))
+            self.plan.records[key] = self._unique(key, records)
         self._check_references()
         if not self.errors:
+            self._keep_names()
             self._find_changes()
             self._check_rights()
             check_locks(self.plan, self.errors)
@@ -193,6 +206,71 @@ class _Planner:
                 cells.error("value", _("Chỉ tiêu không được âm."))
             if cells.ok:
                 yield Record(sheet.key, row.number, values)
+
+    def _resolve_names(self, sheet: Sheet, records) -> list[Record]:
+        """Catalogue references given by name, as codes: a value that is a code (of this
+        workbook or of the database) is that code; otherwise a name (as :func:`fold` matches:
+        case and Unicode form ignored) that only one row has is that row's code. A name that
+        several rows share is an error naming their codes; a value that is neither is left
+        for :meth:`_check_references` to refuse."""
+        named = [c for c in sheet.columns if c.type == ColumnType.REFERENCE and c.named]
+        records = list(records)
+        if not named:
+            return records
+        resolved = []
+        for record in records:
+            values = dict(record.values)
+            for column in named:
+                value = values.get(column.name)
+                if value:
+                    values[column.name] = self._code_for(record, column, value)
+            if all(values.get(c.name) is not None for c in named):
+                resolved.append(Record(record.sheet, record.row, values))
+        return resolved
+
+    def _code_for(self, record: Record, column: Column, value: str) -> str | None:
+        """``value``'s code in sheet ``column.references``: None (and an error) when ambiguous."""
+        if value in self._names(column.references):
+            return value
+        codes = self._by_name[column.references].get(fold(value), [])
+        if len(codes) > 1:
+            self.error(
+                record,
+                column.name,
+                _(
+                    "Có %(count)d dòng trang %(sheet)s cùng tên “%(name)s” (mã %(codes)s); hãy "
+                    "ghi mã thay cho tên."
+                )
+                % {
+                    "count": len(codes),
+                    "sheet": sheet_label(column.references),
+                    "name": value,
+                    "codes": ", ".join(codes),
+                },
+            )
+            return None
+        return codes[0] if codes else value
+
+    def _names(self, key: str) -> dict[str, str]:
+        """Code → name of every row of catalogue sheet ``key`` after the import (the
+        workbook's name over the stored one). The catalogue is small: read whole, once."""
+        if key not in self._catalogue:
+            names = dict(SHEETS[key].model.objects.values_list("code", "name"))
+            names.update({r.code: r.name for r in self.plan.records.get(key, [])})
+            self._catalogue[key] = names
+            self._by_name[key] = {}
+            for code, name in sorted(names.items()):
+                self._by_name[key].setdefault(fold(name), []).append(code)
+        return self._catalogue[key]
+
+    def _keep_names(self) -> None:
+        """The names the preview shows beside codes: units, the catalogue."""
+        names = self.plan.names
+        names["units"] = {code: unit.name for code, unit in self.plan.unit_tree.by_code.items()}
+        names["units"].update({r.code: r.name for r in self.plan.records["units"]})
+        names["indicators"] = {code: i.name for code, i in self.indicators.items()}
+        for key in ("areas", "authorities"):
+            names[key] = dict(self._names(key))
 
     def _unique(self, key: str, records) -> list[Record]:
         """Keep the first row of each natural key; every later one is an error."""
@@ -248,7 +326,10 @@ class _Planner:
                 self.error(
                     record,
                     "area",
-                    _("Không có lĩnh vực có mã “%(code)s” (trong trang areas hoặc trong hệ thống).")
+                    _(
+                        "Không có lĩnh vực có mã hoặc tên “%(code)s” (trong trang Lĩnh vực hoặc "
+                        "trong hệ thống)."
+                    )
                     % {"code": record.area},
                 )
         self._check_kind_changes()
@@ -264,7 +345,8 @@ class _Planner:
                     self.error(
                         record,
                         "indicator",
-                        _("Không có chỉ tiêu có mã “%(code)s”.") % {"code": record.indicator},
+                        _("Không có chỉ tiêu có mã hoặc tên “%(code)s”.")
+                        % {"code": record.indicator},
                     )
         for record in records["targets"]:
             indicator = self.indicators.get(record.indicator)
@@ -276,7 +358,7 @@ class _Planner:
                 self.error(
                     record,
                     "authority",
-                    _("Không có cơ quan giao chỉ tiêu có mã “%(code)s”.")
+                    _("Không có cơ quan giao chỉ tiêu có mã hoặc tên “%(code)s”.")
                     % {"code": record.authority},
                 )
         levels = {code: unit.level for code, unit in self.db_tree.by_code.items()}

@@ -26,7 +26,15 @@ from indicators.core import lineage_rules
 from indicators.core.entry_rules import parse_levels
 from indicators.core.numbers import NumberFormatError, parse_number
 from indicators.core.text import control_character_message, control_characters
-from indicators.exchange.schema import SHEETS, Column, ColumnType, Sheet
+from indicators.exchange.schema import (
+    SHEETS,
+    Column,
+    ColumnType,
+    Sheet,
+    fold,
+    sheet_key,
+    sheet_label,
+)
 
 # Limits that keep a hostile or mistaken upload from exhausting the server.
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the .xlsx file itself
@@ -52,15 +60,28 @@ class CellError:
     message: str
     letter: str = ""  # the column's letter in the sheet ("E"), when known
 
+    @property
+    def sheet_label(self) -> str:
+        """The sheet as the user may have named it: "Số liệu (figures)"."""
+        return sheet_label(self.sheet)
+
+    @property
+    def column_label(self) -> str:
+        """The column by its Vietnamese header and its key ("Tháng/month"), with its letter
+        when known: "D (Tháng/month)"."""
+        sheet = SHEETS.get(self.sheet)
+        column = sheet.by_name.get(self.column) if sheet else None
+        name = f"{column.title}/{column.name}" if column else self.column
+        return f"{self.letter} ({name})" if self.letter else name
+
     def __str__(self) -> str:
         where = []
         if self.sheet:
-            where.append(_("trang %(sheet)s") % {"sheet": self.sheet})
+            where.append(_("trang %(sheet)s") % {"sheet": self.sheet_label})
         if self.row:
             where.append(_("dòng %(row)d") % {"row": self.row})
         if self.column:
-            column = f"{self.letter} ({self.column})" if self.letter else self.column
-            where.append(_("cột %(column)s") % {"column": column})
+            where.append(_("cột %(column)s") % {"column": self.column_label})
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
@@ -107,15 +128,14 @@ def read_workbook(
     raw = RawWorkbook(file_name=file_name)
     errors: list[CellError] = []
     try:
-        names = {name.strip().lower(): name for name in workbook.sheetnames}
-        present = [key for key in SHEETS if key in names]
-        if not present:
+        names = _sheet_names(workbook.sheetnames)
+        if not names:
             message = _(
                 "Sổ tính không có trang nào để nhập. Tên trang phải là một trong: %(names)s."
-            ) % {"names": ", ".join(SHEETS)}
+            ) % {"names": ", ".join(sheet_label(key) for key in SHEETS)}
             raise WorkbookRejected([CellError("", 0, "", message)])
         counter = RowCounter(progress)
-        for key in present:
+        for key in (key for key in SHEETS if key in names):
             rows, headers = _read_sheet(workbook[names[key]], SHEETS[key], errors, counter)
             raw.sheets[key], raw.headers[key] = rows, headers
             _refuse_too_many_rows(counter.data, counter.blank)
@@ -128,6 +148,24 @@ def read_workbook(
     if errors:
         raise WorkbookRejected(errors)
     return raw
+
+
+def _sheet_names(sheetnames: list[str]) -> dict[str, str]:
+    """Sheet key → the workbook's sheet of that key, under any of its names ("figures",
+    "Số liệu", "so_lieu"). Two sheets for one key refuse the workbook, naming both."""
+    found: dict[str, str] = {}
+    for name in sheetnames:
+        key = sheet_key(name)
+        if key is None:
+            continue
+        if key in found:
+            message = _(
+                "Trang “%(first)s” và trang “%(second)s” cùng là trang %(sheet)s; hãy giữ một "
+                "trang (gộp các dòng vào đó) rồi tải lên lại."
+            ) % {"first": found[key], "second": name, "sheet": sheet_label(key)}
+            raise WorkbookRejected([CellError(key, 0, "", message)])
+        found[key] = name
+    return found
 
 
 def check_limits(file: IO[bytes]) -> None:
@@ -280,9 +318,9 @@ def _import_sheet_paths(archive: zipfile.ZipFile) -> list[str]:
     }
     paths = []
     for match in _SHEET_XML.finditer(workbook):
-        name = _attribute(match.group(1), "name").strip().lower()
+        name = _attribute(match.group(1), "name")
         target = targets.get(_attribute(match.group(1), "id"), "")
-        if name in SHEETS and target:
+        if sheet_key(name) is not None and target:
             paths.append(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
     return paths
 
@@ -353,27 +391,51 @@ def _cell_value(cell):
 
 
 def _read_header(values, spec: Sheet, errors: list[CellError]) -> dict[int, str]:
+    """Column position → key, from the header row: each header under any of its column's
+    aliases (``Column.aliases``). An unknown header, and a column given twice (under one alias
+    or two), are errors on the header row."""
     columns: dict[int, str] = {}
+    seen: dict[str, int] = {}  # key → the position that gave it first
     for index, value in enumerate(values):
         if _is_blank(value):
             continue
-        key = str(value).strip().lower()
+        header = str(value).strip()
+        column = spec.column_for(header)
         letter = get_column_letter(index + 1)
-        if key not in spec.by_name:
+        if column is None:
             errors.append(
                 CellError(
                     spec.key,
                     1,
-                    key,
+                    header,
                     _("Cột không được biết; các cột của trang này là: %(columns)s.")
-                    % {"columns": ", ".join(spec.names)},
+                    % {"columns": ", ".join(spec.label(name) for name in spec.names)},
                     letter,
                 )
             )
-        elif key in columns.values():
-            errors.append(CellError(spec.key, 1, key, _("Cột bị lặp lại."), letter))
+        elif column.name in seen:
+            first = seen[column.name]
+            errors.append(
+                CellError(
+                    spec.key,
+                    1,
+                    column.name,
+                    _(
+                        "Cột “%(header)s” trùng với cột “%(first)s” (cột %(letter)s): cả hai là "
+                        "cột %(column)s; hãy giữ một cột."
+                    )
+                    % {
+                        "header": header,
+                        "first": str(values[first]).strip(),
+                        "letter": get_column_letter(first + 1),
+                        "column": spec.label(column.name),
+                    },
+                    letter,
+                )
+            )
         else:
-            columns[index] = key
+            seen[column.name] = index
+            columns[index] = column.name
     for key in spec.required:
         if key not in columns.values():
             errors.append(CellError(spec.key, 1, key, _("Thiếu cột bắt buộc.")))
@@ -440,19 +502,25 @@ class Cells:
                 return ""
         return text
 
-    def choice(self, column: str, choices: type, *, default: str = "") -> str:
-        text = self.text(column, required=not default).lower()
+    def choice(self, column: str, choices: type, *, default: str = "", words: tuple = ()) -> str:
+        """One of ``choices.values``, or a word of ``words`` ((word, value) pairs, matched as
+        :func:`~indicators.exchange.schema.fold` matches: "CHÍNH THỨC", "Ước thực hiện")."""
+        text = self.text(column, required=not default)
         if not text:
             return default
         allowed = [str(v) for v in choices.values]
-        if text not in allowed:
+        if text.lower() in allowed:
+            return text.lower()
+        meant = {fold(word): str(value) for word, value in words}.get(fold(text))
+        if meant is None:
+            written = [word for word, _value in words if not word.isascii()]  # not "uoc" too
             self.error(
                 column,
                 _("“%(value)s” không hợp lệ; chỉ nhận: %(allowed)s.")
-                % {"value": text, "allowed": ", ".join(allowed)},
+                % {"value": text, "allowed": ", ".join(written + allowed)},
             )
             return ""
-        return text
+        return meant
 
     def number(self, column: str, *, required: bool = True) -> Decimal | None:
         value = self.row.cells.get(column)
@@ -594,12 +662,14 @@ _KEEP = object()  # a blank optional cell that leaves its field as it is
 def read_cell(column: Column, cells: Cells) -> object:
     name, must = column.name, column.required and not column.blank
     match column.type:
+        case ColumnType.REFERENCE if column.named:  # a code or a name: the planner decides
+            return cells.text(name, required=must, max_length=column.max_length)
         case ColumnType.CODE | ColumnType.REFERENCE:
             return cells.code(name, required=must)
         case ColumnType.TEXT:
             return cells.text(name, required=must, max_length=column.max_length)
         case ColumnType.CHOICE:
-            return cells.choice(name, column.choices, default=column.default)
+            return cells.choice(name, column.choices, default=column.default, words=column.words)
         case ColumnType.NUMBER:
             return cells.number(name, required=must)
         case ColumnType.INTEGER:

@@ -18,5 +18,5 @@ def period_data_xlsx(request: HttpRequest, unit_code: str, year: int, period_key
     unit, period, missing = unit_and_period(request, unit_code, year, period_key)
     if missing:
         return missing
-    workbook = import_workbook_file(period_data(unit=unit, period=period).sheets)
+    workbook = import_workbook_file(period_data(unit=unit, period=period).sheets, keys=True)
     return xlsx_response(workbook, export_file_name(unit, period, "-du-lieu"))

@@ -10,9 +10,12 @@ since the preview, refuse the whole import with a message; nothing is half writt
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import IO
 
 from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -42,14 +45,16 @@ def import_workbook(
     file_name: str,
     user=None,
     expected: str = "",
+    previewed_at: datetime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, SheetCounts]:
     """Read, validate and write a workbook: everything or, on any error, nothing.
 
     In one transaction: lock the units the file names, plan under the locks, write. With
     ``expected`` (the fingerprint of the plan a preview showed), the import is refused when
-    the stored rows it would write over changed since. Raises :class:`WorkbookRejected`
-    listing every problem.
+    the stored rows it would write over changed since; ``previewed_at`` (when the preview
+    read them) lets the refusal name who changed which row, and when. Raises
+    :class:`WorkbookRejected` listing every problem.
     """
     raw = read_workbook(file, file_name=file_name, progress=progress)
     try:
@@ -57,7 +62,10 @@ def import_workbook(
             _lock_units_named(raw)
             plan = plan_import(raw, user=user)
             if expected and plan.fingerprint != expected:
-                raise WorkbookRejected([CellError("", 0, "", _changed_since_preview())])
+                raise WorkbookRejected(
+                    [CellError("", 0, "", _changed_since_preview())]
+                    + changed_since(plan, previewed_at)
+                )
             _write(plan, user=user)
     except (IntegrityError, OperationalError) as error:
         _refuse_if_written_meanwhile(error)
@@ -104,6 +112,48 @@ def _changed_since_preview() -> str:
         "Số liệu trong hệ thống đã thay đổi sau khi bạn xem trước (có người vừa lưu); chưa nhập "
         "gì. Hãy tải tệp lên lại để xem trước những gì sẽ thay đổi."
     )
+
+
+CHANGED_ROWS_SHOWN = 20
+
+
+def changed_since(plan: ImportPlan, moment: datetime | None) -> list[CellError]:
+    """The rows of ``plan`` that someone saved after ``moment``: who, when and what is stored
+    now, one error each at the row of the file (one history query per sheet)."""
+    if moment is None:
+        return []
+    found: list[CellError] = []
+    for key, changes in plan.changes.items():
+        by_id = {c.current.pk: c for c in changes if c.current is not None}
+        if not by_id:
+            continue
+        model = SHEETS[key].model
+        latest: dict[int, object] = {}
+        records = (
+            model.history.filter(id__in=by_id, history_date__gt=moment)
+            .select_related("history_user")
+            .order_by("history_date", "history_id")
+        )
+        for record in records:
+            latest[record.id] = record  # the last save wins
+        for row_id, record in latest.items():
+            change = by_id[row_id]
+            user = record.history_user.get_username() if record.history_user else _("người khác")
+            found.append(
+                CellError(
+                    key,
+                    change.record.row,
+                    "",
+                    _("“%(row)s” đã được %(user)s lưu lúc %(when)s, sau khi bạn xem trước.")
+                    % {"row": change.current, "user": user, "when": display_datetime(record)},
+                )
+            )
+    found.sort(key=lambda e: (e.sheet, e.row))
+    return found[:CHANGED_ROWS_SHOWN]
+
+
+def display_datetime(record) -> str:
+    return date_format(timezone.localtime(record.history_date), "SHORT_DATETIME_FORMAT")
 
 
 def _written_meanwhile() -> str:

@@ -3,7 +3,8 @@
 A row is one (unit, year, month) that the unit is **expected** to report
 (``approval.expected_units``: its level enters at least one active indicator), for every month
 from the first year with any figure or approval up to the current month, and only for months
-the unit existed in (``Unit.valid_from`` / ``valid_until``, inclusive, any day of the month).
+the unit existed in with every unit above it (``UnitTree.lifetime``: ``valid_from`` /
+``valid_until``, inclusive, any day of the month), as the reporting-status page counts them.
 A month without a ``MonthApproval`` row is not submitted; a row moved back to ``open`` is
 reopened (it carries the reason). Who submitted an approved month comes from the month's
 history (the row itself names the last person who moved it: the approver).
@@ -25,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators import tree
 from indicators.approval import expected_units
-from indicators.core.lineage_rules import month_days, overlaps
+from indicators.core.lineage_rules import month_in_validity
 from indicators.models import Figure, MonthApproval, Unit
 from indicators.reporting.completeness import (
     deadline_day_of,
@@ -150,11 +151,11 @@ def approval_rows(
     with_figures = months_with_figures(units=units, years=year_list)
     submitters = _last_submitters(units=units, years=year_list)
     deadline_days = {unit.pk: deadline_day_of(unit.pk, units=units_tree) for unit in units}
+    lifetimes = {unit.pk: units_tree.lifetime(unit.pk) for unit in units}
     rows = []
     for year, month in wanted:
-        first_day, last_day = month_days(year, month)
         for unit in units:
-            if not overlaps(unit.valid_from, unit.valid_until, first_day, last_day):
+            if not month_in_validity(year, month, *lifetimes[unit.pk]):
                 continue
             key = (unit.pk, year, month)
             rows.append(

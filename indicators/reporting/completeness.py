@@ -1,8 +1,10 @@
 """Who has reported: expected units, each unit's month state, deadlines, reporting rates.
 
 A unit's month is **expected** when the unit's level enters at least one active indicator
-(``approval.expected_units``, which the submit and approve services ask too); a city above
-wards that enter everything expects nothing of itself. An expected unit's month is, from the
+(``approval.expected_units``, which the submit and approve services ask too) and the unit
+existed in that month (``valid_from``/``valid_until``: an old ward expects nothing after it
+ended, a ward formed in the reform nothing before); a city above wards that enter everything
+expects nothing of itself. An expected unit's month is, from the
 furthest state it has reached:
 
 - ``approved`` or ``submitted``: the unit's own ``MonthApproval`` row (an approval of the unit
@@ -40,6 +42,7 @@ from django.utils import timezone
 
 from indicators import tree
 from indicators.approval import SUBMITTED_STATUSES, active_indicators, expected_units
+from indicators.core.lineage_rules import month_days, month_in_validity
 from indicators.models import Figure, MonthApproval, Unit
 from indicators.reporting.selectors import percent_of
 
@@ -95,6 +98,7 @@ class UnitMonth:
     has_figures: bool  # at least one figure of an indicator entered at the unit's level
     submitted_at: datetime | None  # when it was (last) sent for approval
     due: date  # the last day to submit it, inclusive
+    exists: bool = True  # False: the unit was not formed yet, or had ended (expects nothing)
 
     @property
     def is_submitted(self) -> bool:
@@ -152,10 +156,12 @@ def unit_months(*, units: list[Unit], year: int, months: Iterable[int]) -> list[
         ).values_list("unit_id", "month", "status", "submitted_at")
     }
     unit_tree = tree.current()
+    lifetimes = {unit.id: unit_tree.lifetime(unit.id) for unit in units}
     found = []
     for unit in units:
         day = deadline_day_of(unit.id, units=unit_tree)
         for month in months:
+            exists = month_in_validity(year, month, *lifetimes[unit.id])
             status, submitted_at = approvals.get((unit.id, month), (Status.OPEN, None))
             has_figures = (unit.id, month) in with_figures
             if status == Status.APPROVED:
@@ -174,6 +180,7 @@ def unit_months(*, units: list[Unit], year: int, months: Iterable[int]) -> list[
                     has_figures=has_figures,
                     submitted_at=submitted_at,
                     due=due_date(year=year, month=month, day=day),
+                    exists=exists,
                 )
             )
     return found
@@ -199,8 +206,9 @@ def months_with_figures(
 
 
 def summarise(cells: Iterable[UnitMonth], *, months: Iterable[int]) -> list[MonthCompleteness]:
-    """Per month, the counts of :class:`MonthCompleteness` over ``cells``."""
-    cells = list(cells)
+    """Per month, the counts of :class:`MonthCompleteness` over ``cells`` (a unit's month
+    outside its validity is not expected, so it is not counted)."""
+    cells = [cell for cell in cells if cell.exists]
     result = []
     for month in months:
         of_month = [cell for cell in cells if cell.month == month]
@@ -221,7 +229,7 @@ def summarise(cells: Iterable[UnitMonth], *, months: Iterable[int]) -> list[Mont
 def completeness(*, unit: Unit, year: int, months: Iterable[int]) -> list[MonthCompleteness]:
     """For each month, how complete ``unit`` and every unit under it (at any depth) are."""
     months = list(months)
-    members = in_tree_order(expected_units(tree.current().subtree_ids(unit.id)))
+    members = in_tree_order(_existing_in(unit, year, months))
     return summarise(unit_months(units=members, year=year, months=months), months=months)
 
 
@@ -231,15 +239,28 @@ def latest_complete_month(*, unit: Unit) -> tuple[int, int] | None:
     members = expected_units(tree.current().subtree_ids(unit.id))
     if not members:
         return None
-    complete = (
+    submitted = (
         MonthApproval.objects.filter(unit__in=members, status__in=SUBMITTED_STATUSES)
-        .values("year", "month")
+        .values_list("year", "month")
         .annotate(units=Count("unit_id", distinct=True))
-        .filter(units=len(members))
         .order_by("-year", "-month")
-        .first()
     )
-    return None if complete is None else (complete["year"], complete["month"])
+    unit_tree = tree.current()
+    lifetimes = [unit_tree.lifetime(member.id) for member in members]
+    for year, month, units in submitted:  # a unit is expected only in the months it existed
+        expected = sum(month_in_validity(year, month, *span) for span in lifetimes)
+        if expected and units >= expected:
+            return year, month
+    return None
+
+
+def _existing_in(unit: Unit, year: int, months: list[int]) -> list[Unit]:
+    """The expected units of ``unit``'s subtree that existed in some month of ``months``."""
+    unit_tree = tree.current()
+    if not months:
+        return expected_units(unit_tree.subtree_ids(unit.id))
+    first_day, last_day = month_days(year, min(months))[0], month_days(year, max(months))[1]
+    return expected_units(unit_tree.subtree_during(unit.id, first_day, last_day))
 
 
 def in_tree_order(units: list[Unit]) -> list[Unit]:
@@ -271,13 +292,13 @@ def reporting_status(*, unit: Unit, year: int, visible_ids: frozenset[int] | Non
     """The expected units of ``unit``'s subtree that ``visible_ids`` allows (None: all),
     each with its 12 months of ``year``, and the per-month counts over them."""
     unit_tree = tree.current()
+    months = list(range(1, 13))
     members = [
         member
-        for member in expected_units(unit_tree.subtree_ids(unit.id))
+        for member in _existing_in(unit, year, months)
         if visible_ids is None or member.id in visible_ids
     ]
     members = in_tree_order(members)
-    months = list(range(1, 13))
     cells = unit_months(units=members, year=year, months=months)
     by_unit: dict[int, list[UnitMonth]] = {}
     for cell in cells:

@@ -14,11 +14,11 @@ from django.utils import timezone
 from indicators.approval import approval_state
 from indicators.core.periods import Period
 from indicators.models import Indicator, PeriodReport, Unit
+from indicators.reporting.lineage import territory_series_of
 from indicators.reporting.selectors import (
     Aggregate,
     IndicatorRow,
     children_during,
-    monthly_series_of,
     summaries,
 )
 
@@ -59,9 +59,10 @@ class PeriodExport:
 
 
 def monthly_rows(*, unit: Unit, period: Period, rows: list[IndicatorRow]) -> list[MonthlyRow]:
-    """Each summary row's indicator month by month, from ``selectors.monthly_series_of`` (the
-    same month figures the pages chart), with the row's own period total."""
-    series = monthly_series_of(
+    """Each summary row's indicator month by month, from ``lineage.territory_series_of`` (the
+    same month figures the pages chart: a ward's months before the reform are its
+    predecessors'), with the row's own period total."""
+    series = territory_series_of(
         unit=unit, indicators=[row.indicator for row in rows], years=[period.year]
     )
     return [

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from indicators import tree
 from indicators.core.lineage_rules import own_months
 from indicators.core.periods import Period
-from indicators.models import Indicator, Predecessor, Unit
+from indicators.models import Figure, Indicator, Predecessor, Unit
 from indicators.reporting import selectors
 
 MAX_REMOVES = 10  # lineage is checked loop-free; this only bounds a stored loop
@@ -63,63 +63,108 @@ def territory_totals(
 
     The aggregates say ``over_new_territory`` when a predecessor's months are in them.
     """
-    indicators = list(indicators)
-    pieces = _pieces(unit, year, months)
+    return _territories({unit.id: (unit, months)}, list(indicators), year)[unit.id]
+
+
+def _territories(
+    asked: Mapping[object, tuple[Unit, range]], indicators: list[Indicator], year: int
+) -> dict[object, dict[int, selectors.Aggregate]]:
+    """:func:`territory_totals` of many (unit, months) at once, keyed as ``asked``: one query
+    for each remove of lineage, then two for each first month the pieces start at (a reform
+    date, the period's start), whatever the number of units."""
+    pieces = _pieces_of(asked, year)
+    totals = _piece_totals([p for found in pieces.values() for p in found], year)
     units_tree = tree.current()
-    per_piece: list[tuple[Piece, dict]] = []
+    result = {}
+    for key, (unit, _months) in asked.items():
+        found = [piece for piece in pieces[key] if piece.months]
+        borrowed = any(not piece.own for piece in found)
+        result[key] = {}
+        for indicator in indicators:
+            parts = [
+                (
+                    piece,
+                    [
+                        total
+                        for member in units_tree.subtree_ids(piece.unit_id)
+                        if (total := totals.get((indicator.id, member, *_span(piece))))
+                    ],
+                )
+                for piece in found
+            ]
+            aggregate = _combine(indicator.kind, parts, own_unit_id=unit.id)
+            result[key][indicator.id] = replace(aggregate, over_new_territory=borrowed)
+    return result
+
+
+def _span(piece: Piece) -> tuple[int, int]:
+    """A piece's first and last month."""
+    return piece.months.start, piece.months.stop - 1
+
+
+def _piece_totals(pieces: list[Piece], year: int) -> dict[tuple[int, int, int, int], object]:
+    """(indicator, unit, first month, last month) → the unit's own totals, for every unit of
+    every piece's subtree over the piece's months (two queries per distinct first month)."""
+    units_tree = tree.current()
+    by_start: dict[int, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
     for piece in pieces:
         if not piece.months:
             continue
-        unit_ids = units_tree.subtree_ids(piece.unit_id)
-        months = range(min(piece.months), max(piece.months) + 1)
+        unit_ids, cutoffs = by_start[piece.months.start]
+        unit_ids.update(units_tree.subtree_ids(piece.unit_id))
+        cutoffs.add(piece.months.stop - 1)
+    found = {}
+    for start, (unit_ids, cutoffs) in by_start.items():
+        months = range(start, max(cutoffs) + 1)
         grouped = selectors._grouped_totals(
             unit_ids=unit_ids,
             year=year,
-            first_month=months.start,
-            cutoffs=[months.stop - 1],
+            first_month=start,
+            cutoffs=cutoffs,
             points=selectors._point_values(unit_ids=unit_ids, years=[year], months=months),
         )
-        per_piece.append((piece, grouped))
-    borrowed = any(not piece.own for piece, _grouped in per_piece)
-    result = {}
-    for indicator in indicators:
-        parts = [
-            (piece, [t for (i, _u, _cutoff), t in grouped.items() if i == indicator.id])
-            for piece, grouped in per_piece
-        ]
-        aggregate = _combine(indicator.kind, parts, own_unit_id=unit.id)
-        result[indicator.id] = replace(aggregate, over_new_territory=borrowed)
-    return result
+        for (indicator_id, unit_id, cutoff), total in grouped.items():
+            found[(indicator_id, unit_id, start, cutoff)] = total
+    return found
 
 
 def _pieces(unit: Unit, year: int, months: range) -> list[Piece]:
     """The units and months that make up ``unit``'s territory over ``months``."""
+    return _pieces_of({unit.id: (unit, months)}, year)[unit.id]
+
+
+def _pieces_of(asked: Mapping[object, tuple[Unit, range]], year: int) -> dict[object, list[Piece]]:
+    """:func:`_pieces` of many (unit, months), keyed as ``asked``: one query per remove."""
     units_tree = tree.current()
-    found: list[Piece] = []
-    frontier = [(unit, months, Decimal(1), True, True)]
+    found: dict[object, list[Piece]] = {key: [] for key in asked}
+    frontier = [
+        (key, unit, months, Decimal(1), True, True) for key, (unit, months) in asked.items()
+    ]
     for _remove in range(MAX_REMOVES):
-        following = []
-        for current, wanted, share, whole, own in frontier:
+        waiting = []
+        for key, current, wanted, share, whole, own in frontier:
             before, mine = own_months(year, wanted, current.valid_from)
             if mine:
-                found.append(Piece(current.id, mine, share, whole, own))
-            if not before:
-                continue
-            links = list(Predecessor.objects.filter(unit_id=current.id))
-            for link in links:
-                former = units_tree.get(link.predecessor_id)
-                following.append(
-                    (
-                        former,
-                        before,
-                        share * link.share,
-                        whole and len(links) == 1 and link.share == 1,
-                        False,
-                    )
-                )
-        if not following:
+                found[key].append(Piece(current.id, mine, share, whole, own))
+            if before:
+                waiting.append((key, current, before, share, whole))
+        if not waiting:
             break
-        frontier = following
+        links: dict[int, list[Predecessor]] = defaultdict(list)
+        for link in Predecessor.objects.filter(unit_id__in={w[1].id for w in waiting}):
+            links[link.unit_id].append(link)
+        frontier = [
+            (
+                key,
+                units_tree.get(link.predecessor_id),
+                before,
+                share * link.share,
+                whole and len(links[current.id]) == 1 and link.share == 1,
+                False,
+            )
+            for key, current, before, share, whole in waiting
+            for link in links[current.id]
+        ]
     return found
 
 
@@ -174,24 +219,47 @@ def reformed_aggregates(
     Last year covers the same months as this year (``compared_last_month``: indicator id →
     the last month compared, :func:`selectors.compared_months`; the whole period if absent).
     """
-    indicators = list(indicators)
-    result: dict[int, dict[int, selectors.Aggregate]] = {}
-    if formed_after_start(unit, period.year, period.months):
-        result[period.year] = territory_totals(
-            unit=unit, indicators=indicators, year=period.year, months=period.months
-        )
+    compared = {unit.id: compared_last_month or {}}
+    return reformed_aggregates_of(
+        units=[unit], indicators=indicators, period=period, compared_last_month=compared
+    )[unit.id]
+
+
+def reformed_aggregates_of(
+    *,
+    units: Iterable[Unit],
+    indicators: Iterable[Indicator],
+    period: Period,
+    compared_last_month: Mapping[int, Mapping[int, int]],
+) -> dict[int, dict[int, dict[int, selectors.Aggregate]]]:
+    """:func:`reformed_aggregates` of each unit, keyed by unit id, in a number of queries
+    that does not grow with the number of units (``compared_last_month``: unit id →
+    indicator id → last month compared)."""
+    units, indicators = list(units), list(indicators)
+    result: dict[int, dict[int, dict[int, selectors.Aggregate]]] = {u.id: {} for u in units}
+    this_year = {
+        unit.id: (unit, period.months)
+        for unit in units
+        if formed_after_start(unit, period.year, period.months)
+    }
+    if this_year:
+        for unit_id, found in _territories(this_year, indicators, period.year).items():
+            result[unit_id][period.year] = found
     last_year = period.year - 1
-    if formed_after_start(unit, last_year, period.months):
-        by_cutoff: dict[int, list[Indicator]] = defaultdict(list)
+    asked: dict[tuple[int, int], tuple[Unit, range]] = {}
+    groups: dict[tuple[int, int], list[Indicator]] = defaultdict(list)
+    for unit in units:
+        if not formed_after_start(unit, last_year, period.months):
+            continue
+        result[unit.id][last_year] = {}
         for indicator in indicators:
-            cutoff = (compared_last_month or {}).get(indicator.id, period.last_month)
-            by_cutoff[cutoff].append(indicator)
-        result[last_year] = {}
-        for cutoff, group in by_cutoff.items():
-            months = range(period.first_month, cutoff + 1)
-            result[last_year] |= territory_totals(
-                unit=unit, indicators=group, year=last_year, months=months
-            )
+            cutoff = compared_last_month.get(unit.id, {}).get(indicator.id, period.last_month)
+            asked[(unit.id, cutoff)] = (unit, range(period.first_month, cutoff + 1))
+            groups[(unit.id, cutoff)].append(indicator)
+    if asked:
+        for (unit_id, cutoff), found in _territories(asked, indicators, last_year).items():
+            for indicator in groups[(unit_id, cutoff)]:
+                result[unit_id][last_year][indicator.id] = found[indicator.id]
     return result
 
 
@@ -199,3 +267,63 @@ def any_data(reformed: dict[int, dict[int, selectors.Aggregate]], indicator: Ind
     """Does :func:`reformed_aggregates` hold a figure (or a "not computable") of ``indicator``?"""
     found = [by_indicator.get(indicator.id) for by_indicator in reformed.values()]
     return any(a is not None and (a.has_data or a.not_aggregable) for a in found)
+
+
+YEAR = range(1, 13)
+
+
+def territory_series_of(
+    *, unit: Unit, indicators: Iterable[Indicator], years: Iterable[int]
+) -> dict[tuple[int, int], list[selectors.MonthPoint]]:
+    """:func:`selectors.monthly_series_of` over ``unit``'s territory: in a year that starts
+    before the unit existed, each month before it is its predecessors' (with their shares),
+    as :func:`territory_totals` adds them, so a chart of 2025 runs on across the merger.
+
+    Other years are the plain series. One query more for each year across the reform.
+    """
+    indicators, years = list(indicators), list(years)
+    series = selectors.monthly_series_of(unit=unit, indicators=indicators, years=years)
+    for year in years:
+        if formed_after_start(unit, year, YEAR):
+            for indicator_id, points in _territory_points(unit, indicators, year).items():
+                series[(indicator_id, year)] = points
+    return series
+
+
+def _territory_points(
+    unit: Unit, indicators: list[Indicator], year: int
+) -> dict[int, list[selectors.MonthPoint]]:
+    pieces = [piece for piece in _pieces(unit, year, YEAR) if piece.months]
+    units_tree = tree.current()
+    members = [set(units_tree.subtree_ids(piece.unit_id)) for piece in pieces]
+    figures: dict[int, list[Figure]] = defaultdict(list)
+    for figure in Figure.objects.filter(
+        unit_id__in=set().union(*members), indicator__in=indicators, year=year
+    ):
+        figures[figure.indicator_id].append(figure)
+
+    def aggregate(indicator: Indicator, months: range) -> selectors.Aggregate:
+        parts = []
+        for piece, ids in zip(pieces, members, strict=True):
+            wanted = range(
+                max(piece.months.start, months.start), min(piece.months.stop, months.stop)
+            )
+            if not wanted:
+                continue
+            found = [f for f in figures[indicator.id] if f.unit_id in ids and f.month in wanted]
+            parts.append((replace(piece, months=wanted), selectors.unit_totals(found)))
+        combined = _combine(indicator.kind, parts, own_unit_id=unit.id)
+        borrowed = any(not piece.own for piece, _found in parts)
+        return replace(combined, over_new_territory=borrowed)
+
+    return {
+        indicator.id: [
+            selectors.MonthPoint(
+                month=month,
+                month_value=aggregate(indicator, range(month, month + 1)),
+                cumulative=aggregate(indicator, range(1, month + 1)),
+            )
+            for month in YEAR
+        ]
+        for indicator in indicators
+    }

@@ -476,16 +476,21 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
         targets[(target.unit_id, target.indicator_id)].append(target)
 
     unit_tree = tree.current()
+    reformed_of = lineage.reformed_aggregates_of(
+        units=units,
+        indicators=indicators,
+        period=period,
+        compared_last_month={
+            unit.id: {i.id: compared[(unit.id, i.id)] for i in indicators} for unit in units
+        },
+    )
     result: dict[int, list[IndicatorRow]] = {}
     for unit in units:
-        levels = Counter(unit_tree.get(member).level for member in trees[unit.id])
+        # Units expected to enter: those of the subtree that existed in the period.
+        existing = unit_tree.subtree_during(unit.id, *period_days(period))
+        levels = Counter(unit_tree.get(member).level for member in existing)
         rows = []
-        reformed = lineage.reformed_aggregates(
-            unit=unit,
-            indicators=indicators,
-            period=period,
-            compared_last_month={i.id: compared[(unit.id, i.id)] for i in indicators},
-        )
+        reformed = reformed_of[unit.id]
         for indicator in indicators:
             if not indicator.is_active and unit.id not in approved:
                 continue

@@ -38,6 +38,7 @@ class Cell:
     month: UnitMonth
     label: str
     url: str | None  # the month grid, when the user may enter, submit or approve there
+    note: str = ""  # why a month expects nothing of the unit
 
 
 @login_required
@@ -57,12 +58,21 @@ def reporting_status_page(request: HttpRequest, unit_code: str, year: int) -> Ht
         "year": year,
         "rows": rows,
         "months": status.months,
+        "has_absent": any(not cell.exists for row in status.rows for cell in row.cells),
         "missing_months": [m for m in status.months if _lists_missing(m, year)],
         "summary_url": reverse("period-summary", args=[unit.code, year, LANDING_KEYS[12]]),
         "previous_year_url": reverse("reporting-status", args=[unit.code, year - 1]),
         "next_year_url": reverse("reporting-status", args=[unit.code, year + 1]),
     }
     return render(request, "indicators/reporting_status.html", ctx)
+
+
+def _outside_validity(unit, month: UnitMonth) -> str:
+    """A month before the unit was formed, or after it ended."""
+    formed = unit.valid_from
+    if formed and (month.year, month.month) < (formed.year, formed.month):
+        return gettext_lazy("Chưa thành lập")
+    return gettext_lazy("Đã sắp xếp")
 
 
 def _lists_missing(month: MonthCompleteness, year: int) -> bool:
@@ -75,6 +85,8 @@ def _lists_missing(month: MonthCompleteness, year: int) -> bool:
 
 def _cell(user, month: UnitMonth) -> Cell:
     unit = month.unit
+    if not month.exists:
+        return Cell(month=month, label="—", url=None, note=str(_outside_validity(unit, month)))
     may_open = any(access.can(user, action, unit) for action in GRID_ACTIONS)
     url = grid_url(unit, month.year, month.month) if may_open else None
     return Cell(month=month, label=str(STATE_LABELS[month.state]), url=url)

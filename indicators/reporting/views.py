@@ -23,7 +23,7 @@ from indicators.audit import figure_history
 from indicators.core.lineage_rules import overlaps, validity_text
 from indicators.core.periods import InvalidPeriod, Period, all_period_keys, parse_period
 from indicators.models import Figure, Indicator, PeriodReport, Unit
-from indicators.reporting import charts, selectors
+from indicators.reporting import charts, lineage, selectors
 from indicators.reporting.completeness import completeness, latest_complete_month
 from indicators.reporting.report_text import report_sections
 from indicators.reporting.selectors import IndicatorRow
@@ -198,7 +198,7 @@ def indicator_detail(
         message = _("Không có chỉ tiêu với mã trong địa chỉ này.")
         return not_found(request, message)
     row = _row_of(selectors.period_summary(unit=unit, period=period), indicator)
-    series = selectors.monthly_series_of(
+    series = lineage.territory_series_of(
         unit=unit, indicators=[indicator], years=[period.year, period.year - 1]
     )
     this_year = series[(indicator.id, period.year)]
@@ -312,7 +312,7 @@ def _flow_series(rows: list[IndicatorRow], *, unit: Unit, period: Period) -> dic
     if not flows:
         return {}
     years = [period.year, period.year - 1]
-    return selectors.monthly_series_of(unit=unit, indicators=flows, years=years)
+    return lineage.territory_series_of(unit=unit, indicators=flows, years=years)
 
 
 def _area_charts(rows: list[IndicatorRow], series: dict, *, period: Period) -> list[dict]:

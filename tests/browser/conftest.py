@@ -69,10 +69,13 @@ def demo_site(transactional_db, live_server):
 class Visit:
     """One browser context: every request recorded, outside hosts refused, console errors kept."""
 
-    def __init__(self, browser, site: dict, *, viewport: dict, permissions=()):
+    def __init__(self, browser, site: dict, *, viewport: dict, permissions=(), touch=False):
         self.site = site
         self.host = urlsplit(site["url"]).netloc
-        self.context = browser.new_context(viewport=viewport, locale="vi-VN")
+        # touch: a phone (taps, the page's viewport meta honoured), not a narrow desktop window
+        self.context = browser.new_context(
+            viewport=viewport, locale="vi-VN", has_touch=touch, is_mobile=touch
+        )
         if permissions:
             self.context.grant_permissions(list(permissions), origin=site["url"])
         self.context.add_cookies(
@@ -126,11 +129,13 @@ class Visit:
 
 @pytest.fixture
 def visit(chromium, demo_site):
-    """visit(viewport=…, permissions=…) → a fresh :class:`Visit`, closed after the test."""
+    """visit(viewport=…, permissions=…, touch=…) → a fresh :class:`Visit`, closed after the test."""
     opened: list[Visit] = []
 
-    def make(*, viewport: dict = DESKTOP, permissions=()) -> Visit:
-        opened.append(Visit(chromium, demo_site, viewport=viewport, permissions=permissions))
+    def make(*, viewport: dict = DESKTOP, permissions=(), touch=False) -> Visit:
+        opened.append(
+            Visit(chromium, demo_site, viewport=viewport, permissions=permissions, touch=touch)
+        )
         return opened[-1]
 
     yield make

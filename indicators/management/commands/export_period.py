@@ -51,7 +51,9 @@ class Command(BaseCommand):
             except InvalidPeriod as error:
                 raise CommandError(str(error)) from None
             if options["data"]:
-                written = import_workbook_file(period_data(unit=unit, period=period).sheets)
+                written = import_workbook_file(
+                    period_data(unit=unit, period=period).sheets, keys=True
+                )
             elif options["docx"]:
                 written = period_document(period_export(unit=unit, period=period))
             else:

@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from indicators.exchange import WorkbookRejected, import_workbook, plan_import, read_workbook
-from indicators.exchange.schema import SHEETS
+from indicators.exchange.schema import SHEETS, sheet_label
 
 
 class Command(BaseCommand):
@@ -58,7 +58,7 @@ class Command(BaseCommand):
                     self.stdout.write(
                         _("%(sheet)s: %(created)d mới, %(updated)d sửa, %(unchanged)d không đổi")
                         % {
-                            "sheet": key,
+                            "sheet": sheet_label(key),
                             "created": count.created,
                             "updated": count.updated,
                             "unchanged": count.unchanged,
