@@ -64,7 +64,7 @@ def test_figures_table_says_who_entered_each_figure_and_when(demo, staff_client,
     assert "Ước thực hiện" in row
     assert "Lan Nguyễn Thị" in row
     local = figure.updated_at.astimezone(ZoneInfo(settings.TIME_ZONE))
-    assert local.strftime("%H:%M ngày %d/%m/%Y") in row  # the one form (ward_report/formats/vi)
+    assert local.strftime("%H:%M ngày %d/%m/%Y") in row  # the one form (indicators/formats/vi)
 
 
 def test_a_ratio_figure_shows_its_counts_and_rate(demo, staff_client):

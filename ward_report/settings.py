@@ -161,8 +161,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]  # before every app's: ours override third-party texts
-# One form for dates and times in Vietnamese ("14:29 ngày 01/12/2026"): ward_report/formats/vi.
-FORMAT_MODULE_PATH = ["ward_report.formats"]
+# One form for dates and times in Vietnamese ("14:29 ngày 01/12/2026"): indicators/formats/vi.
+FORMAT_MODULE_PATH = ["indicators.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

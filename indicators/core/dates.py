@@ -1,6 +1,6 @@
 """The one written form of dates and moments, for what is not a Django template.
 
-Pages and the admin get it from Django's format localisation (``ward_report/formats/vi``):
+Pages and the admin get it from Django's format localisation (``indicators/formats/vi``):
 a date is "01/12/2026", a moment "14:29 ngày 01/12/2026". A spreadsheet cell keeps its value
 as a real date (it sorts and filters as one) and shows it in the same form through its
 number format. Signed documents are the exception: Decree 30/2020/NĐ-CP writes "ngày 05
