@@ -17,7 +17,12 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from indicators import approval, tree
-from indicators.entry.services import model_update, replace_predecessors, stamp_history
+from indicators.entry.services import (
+    bulk_model_update,
+    model_update,
+    replace_predecessors,
+    stamp_history,
+)
 from indicators.exchange.planner import (
     CREATE,
     KEEP,
@@ -33,7 +38,7 @@ from indicators.models import Unit
 
 SOURCE_PREFIX = "import: "
 WRITE_BATCH = 500
-BULK_CREATED = ("targets", "figures")  # many rows: created in batches
+BULK_WRITTEN = ("targets", "figures")  # many rows: created and updated in batches
 
 
 def import_workbook(
@@ -68,9 +73,10 @@ def apply_plan(plan: ImportPlan, *, user=None) -> dict[str, SheetCounts]:
     """Write a plan made earlier, in one transaction; returns what changed, sheet by sheet.
 
     Under the units' locks the approvals are checked again: a month approved since the plan
-    was made stays locked. Every row is written with ``save()`` (or a bulk create that writes
-    the same history), so the audit trail records each change with the user and the source
-    "import: <file name>". Rows that would not change are not touched.
+    was made stays locked. Every row is written with ``save()`` (or, for targets and figures, a
+    bulk create or update that writes the same history), so the audit trail records each
+    change with the user and the source "import: <file name>". Rows that would not change are
+    not touched.
     """
     try:
         with transaction.atomic():
@@ -144,31 +150,45 @@ def _write(plan: ImportPlan, *, user) -> None:
         changes = [c for c in plan.changes.get(key, []) if c.action != KEEP]
         if key == "units":
             changes = _parents_first(plan, changes)
-        created = []
+        if key in BULK_WRITTEN:
+            _write_in_bulk(sheet.model, changes, ids, user=user, source=source)
+            continue
         for change in changes:
             data = _data(change, ids, user=user, source=source)
             if change.action == CREATE:
                 row = sheet.model(**data)
-                if key in BULK_CREATED:
-                    created.append(row)
-                    continue
                 stamp_history(row, user, source)
                 row.save()
                 if "code" in sheet.by_name:
                     ids[key][row.code] = row.id
             else:
                 model_update(instance=change.current, data=data, user=user, source=source)
-        if created:
-            bulk_create_with_history(
-                created,
-                sheet.model,
-                batch_size=WRITE_BATCH,
-                default_user=user,
-                default_change_reason=source,
-            )
         if key == "units" and changes:
             _write_lineage(changes, ids["units"], user=user, source=source)
             tree.forget()  # a bulk of saves; the next reader loads the new tree
+
+
+def _write_in_bulk(model, changes: list[Change], ids, *, user, source: str) -> None:
+    """New rows and changed rows of a sheet with many rows, in batches: a fixed number of
+    queries per :data:`WRITE_BATCH` rows, each row with its history row (user, source)."""
+    created, updated = [], []
+    for change in changes:
+        data = _data(change, ids, user=user, source=source)
+        if change.action == CREATE:
+            created.append(model(**data))
+        else:
+            updated.append((change.current, data))
+    if created:
+        bulk_create_with_history(
+            created,
+            model,
+            batch_size=WRITE_BATCH,
+            default_user=user,
+            default_change_reason=source,
+        )
+    bulk_model_update(
+        model=model, updates=updated, user=user, source=source, batch_size=WRITE_BATCH
+    )
 
 
 def _write_lineage(changes: list[Change], unit_ids: dict[str, int], *, user, source: str) -> None:
