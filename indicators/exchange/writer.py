@@ -151,7 +151,7 @@ def _write(plan: ImportPlan, *, user) -> None:
         if key == "units":
             changes = _parents_first(plan, changes)
         if key in BULK_WRITTEN:
-            _write_in_bulk(sheet.model, changes, ids, user=user, source=source)
+            _write_in_bulk(sheet, changes, ids, user=user, source=source)
             continue
         for change in changes:
             data = _data(change, ids, user=user, source=source)
@@ -168,9 +168,11 @@ def _write(plan: ImportPlan, *, user) -> None:
             tree.forget()  # a bulk of saves; the next reader loads the new tree
 
 
-def _write_in_bulk(model, changes: list[Change], ids, *, user, source: str) -> None:
+def _write_in_bulk(sheet, changes: list[Change], ids, *, user, source: str) -> None:
     """New rows and changed rows of a sheet with many rows, in batches: a fixed number of
     queries per :data:`WRITE_BATCH` rows, each row with its history row (user, source)."""
+    model = sheet.model
+    unique_fields = [sheet.by_name[name].field for name in sheet.natural_key]
     created, updated = [], []
     for change in changes:
         data = _data(change, ids, user=user, source=source)
@@ -187,7 +189,12 @@ def _write_in_bulk(model, changes: list[Change], ids, *, user, source: str) -> N
             default_change_reason=source,
         )
     bulk_model_update(
-        model=model, updates=updated, user=user, source=source, batch_size=WRITE_BATCH
+        model=model,
+        updates=updated,
+        unique_fields=unique_fields,
+        user=user,
+        source=source,
+        batch_size=WRITE_BATCH,
     )
 
 
