@@ -10,6 +10,7 @@ above a granted unit are not hidden (the pages and the data file name them).
 from __future__ import annotations
 
 import hashlib
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -477,7 +478,8 @@ class _Planner:
                 indicator_id__in=indicators - {NEW},
                 year__in={r.values["year"] for r in rows},
             )
-            by_key = {_stored_key(sheet, row): row for row in stored.iterator(chunk_size=5000)}
+            stored_key = _stored_key_function(sheet)
+            by_key = {stored_key(row): row for row in stored.order_by().iterator(chunk_size=5000)}
             key_of, compare = _record_key_function(sheet, ids), _Comparison(sheet, ids)
             changes[key] = [compare(r, by_key.get(key_of(r))) for r in rows]
 
@@ -656,13 +658,15 @@ def _stored_fields(row, model) -> dict:
     }
 
 
-def _stored_key(sheet: Sheet, row) -> tuple:
-    return tuple(
-        getattr(row, f"{sheet.by_name[name].field}_id")
+def _stored_key_function(sheet: Sheet):
+    """stored row → its natural key, references by id (as :func:`_record_key_function`)."""
+    attributes = [
+        f"{sheet.by_name[name].field}_id"
         if sheet.by_name[name].type == ColumnType.REFERENCE
-        else getattr(row, sheet.by_name[name].field)
+        else sheet.by_name[name].field
         for name in sheet.natural_key
-    )
+    ]
+    return operator.attrgetter(*attributes)
 
 
 class _Comparison:
@@ -689,8 +693,8 @@ class _Comparison:
 
 
 def _record_key_function(sheet: Sheet, ids):
-    """record → its natural key with stored ids for references, as :func:`_stored_key` reads a
-    stored row."""
+    """record → its natural key with stored ids for references, as
+    :func:`_stored_key_function` reads a stored row."""
     parts = [
         (name, sheet.by_name[name].references)
         if sheet.by_name[name].type == ColumnType.REFERENCE
