@@ -129,3 +129,46 @@ def test_a_bulk_update_keeps_who_and_from_where_in_every_history_row(city):
     }
     # The grid's version token moved with the change.
     assert figure.updated_at > figure.created_at
+
+
+def units_xlsx(count: int, *, name: str) -> io.BytesIO:
+    """``count`` residential groups under the city's wards, each named ``name``."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "units"
+    sheet.append(["code", "name", "level", "parent", "predecessors"])
+    for number in range(count):
+        sheet.append([f"q-new-{number}", f"{name} {number}", "group", f"q-w{number % WARDS}"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def test_new_and_renamed_units_are_written_in_batches_too(city, django_user_model):
+    admin = django_user_model.objects.create_superuser("q-admin", "q@example.org", "pw-q-2")
+    measured = {}
+    for count in (20, 200):
+        with CaptureQueriesContext(connection) as created:
+            import_workbook(units_xlsx(count, name="Tổ"), file_name="to.xlsx", user=admin)
+        with CaptureQueriesContext(connection) as renamed:
+            counts = import_workbook(units_xlsx(count, name="Thôn"), file_name="t.xlsx", user=admin)
+        assert counts["units"].updated == count
+        measured[count] = (len(created), len(renamed))
+        Unit.history.filter(code__startswith="q-new-").delete()
+        Unit.objects.filter(code__startswith="q-new-").delete()
+    assert measured[200][0] - measured[20][0] <= 180 / 10, measured
+    assert measured[200][1] - measured[20][1] <= 180 / 10, measured
+
+
+def test_a_unit_created_in_bulk_has_its_parent_and_history(city, django_user_model):
+    admin = django_user_model.objects.create_superuser("q-admin", "q@example.org", "pw-q-2")
+    import_workbook(units_xlsx(3, name="Tổ"), file_name="to.xlsx", user=admin)
+    import_workbook(units_xlsx(3, name="Thôn"), file_name="to.xlsx", user=admin)
+    unit = Unit.objects.get(code="q-new-1")
+    assert (unit.name, unit.parent.code) == ("Thôn 1", "q-w1")
+    history = list(unit.history.order_by("history_id"))
+    assert [(h.history_type, h.name) for h in history] == [("+", "Tổ 1"), ("~", "Thôn 1")]
+    assert {(h.history_user_id, h.history_change_reason) for h in history} == {
+        (admin.pk, "import: to.xlsx")
+    }
