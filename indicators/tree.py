@@ -131,8 +131,8 @@ class UnitTree:
 
     def parents_first(self, unit_ids: Iterable[int]) -> list[int]:
         """``unit_ids`` ordered so that a unit's parent (when among them) comes before it."""
-        wanted = list(dict.fromkeys(unit_ids))
-        return sorted(wanted, key=lambda unit: (self.depth(unit), wanted.index(unit)))
+        wanted = {unit: number for number, unit in enumerate(dict.fromkeys(unit_ids))}
+        return sorted(wanted, key=lambda unit: (self.depth(unit), wanted[unit]))
 
     def existing(self, unit_ids: Iterable[int], first_day: date, last_day: date) -> list[int]:
         """The units among ``unit_ids`` that existed on some day of ``first_day``–``last_day``

@@ -392,15 +392,79 @@ def model_update(*, instance, data: dict, user=None, source: str) -> list[str]:
     reads no row. An ``auto_now`` field (``updated_at``, the grid's version token) is saved
     with the change.
     """
-    changed = [name for name, value in data.items() if getattr(instance, name) != value]
+    changed = _set_changed(instance, data)
     if not changed:
         return []
+    stamp_history(instance, user, source)
+    instance.save(update_fields=[*changed, *_stamped_fields(type(instance))])
+    return changed
+
+
+def bulk_model_update(
+    *,
+    model,
+    updates: Iterable[tuple[object, dict]],
+    unique_fields: list[str],
+    user=None,
+    source: str,
+    batch_size: int,
+) -> int:
+    """:func:`model_update` for many rows of ``model`` at once (an import): each
+    (instance, data) is compared the same way, and the rows where something differs are
+    written in batches of ``batch_size``, each with its history row (user and source), in a
+    fixed number of queries per batch. Returns the number of rows changed.
+
+    The rows are written by their natural key (``unique_fields``, a unique constraint of
+    ``model``) with every field that changed in any of them (a field that did not change in a
+    row is written with the value it has), and ``auto_now`` fields are stamped with one
+    moment, as a save would. Call it under the locks that keep other writers off these rows.
+    """
+    changed_rows, fields = [], set()
+    for instance, data in updates:
+        changed = _set_changed(instance, data)
+        if changed:
+            changed_rows.append(instance)
+            fields.update(changed)
+    if not changed_rows:
+        return 0
+    now = timezone.now()
+    stamped = _stamped_fields(model)
+    for instance in changed_rows:
+        for name in stamped:
+            setattr(instance, name, now)
+    # Django's bulk_update builds a CASE expression per row and field: minutes for 100,000
+    # figures. An insert that meets the row's unique key and updates it instead (ON CONFLICT
+    # DO UPDATE, PostgreSQL and SQLite) writes the same values at the speed of an insert.
+    stored = [f for f in model._meta.concrete_fields if not f.primary_key]
+    with transaction.atomic(savepoint=False):
+        model._default_manager.bulk_create(
+            [model(**{f.attname: getattr(row, f.attname) for f in stored}) for row in changed_rows],
+            batch_size=batch_size,
+            update_conflicts=True,
+            unique_fields=unique_fields,
+            update_fields=[*sorted(fields), *stamped],
+        )
+        model.history.bulk_history_create(
+            changed_rows,
+            batch_size=batch_size,
+            update=True,
+            default_user=user,
+            default_change_reason=source,
+            default_date=now,
+        )
+    return len(changed_rows)
+
+
+def _set_changed(instance, data: dict) -> list[str]:
+    """Set the values of ``data`` that differ from ``instance``'s; their names."""
+    changed = [name for name, value in data.items() if getattr(instance, name) != value]
     for name in changed:
         setattr(instance, name, data[name])
-    stamped = [f.name for f in instance._meta.concrete_fields if getattr(f, "auto_now", False)]
-    stamp_history(instance, user, source)
-    instance.save(update_fields=[*changed, *stamped])
     return changed
+
+
+def _stamped_fields(model) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
 
 
 def _create(*, model, data: dict, user, source: str):

@@ -14,6 +14,7 @@ above a granted unit are not hidden (the pages and the data file name them).
 from __future__ import annotations
 
 import hashlib
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -129,12 +130,13 @@ class ImportPlan:
         with the same fingerprint write the same thing over the same rows."""
         digest = hashlib.sha256()
         for key, changes in self.changes.items():
+            plain = [c for c in SHEETS[key].columns if c.type != ColumnType.REFERENCE]
+            references = [f"{c.field}_id" for c in _references(SHEETS[key])]
             for change in changes:
                 current = change.current
-                plain = [c for c in SHEETS[key].columns if c.type != ColumnType.REFERENCE]
                 stored = (
                     [c.stored(current) for c in plain]
-                    + [getattr(current, f"{c.field}_id") for c in _references(SHEETS[key])]
+                    + [getattr(current, attname) for attname in references]
                     if current is not None
                     else []
                 )
@@ -338,15 +340,17 @@ class _Planner:
 
         new_units = {r.code for r in records["units"]}
         for key in ("targets", "figures"):
+            named = {r.values["unit"] for r in records[key]}
+            unknown = {c for c in named if c not in new_units and self.db_unit(c) is None}
             for record in records[key]:
-                if record.unit not in new_units and self.db_unit(record.unit) is None:
-                    self.error(record, "unit", no_unit % {"code": record.unit})
-                if record.indicator not in self.indicators:
+                unit, indicator = record.values["unit"], record.values["indicator"]
+                if unit in unknown:
+                    self.error(record, "unit", no_unit % {"code": unit})
+                if indicator not in self.indicators:
                     self.error(
                         record,
                         "indicator",
-                        _("Không có chỉ tiêu có mã hoặc tên “%(code)s”.")
-                        % {"code": record.indicator},
+                        _("Không có chỉ tiêu có mã hoặc tên “%(code)s”.") % {"code": indicator},
                     )
         for record in records["targets"]:
             indicator = self.indicators.get(record.indicator)
@@ -363,9 +367,17 @@ class _Planner:
                 )
         levels = {code: unit.level for code, unit in self.db_tree.by_code.items()}
         levels.update({r.code: r.level for r in records["units"]})  # as the import leaves them
+        # The level each unit code is checked at: None for a code that names no unit the user
+        # may see (refused above), worked out once per code rather than once per row.
+        level_of = {
+            code: levels.get(code) if code in new_units or self.db_unit(code) is not None else None
+            for code in {r.values["unit"] for r in records["figures"]}
+        }
         for record in records["figures"]:
-            validity = self.validity.get(record.unit)
-            if validity and not month_in_validity(record.year, record.month, *validity):
+            values = record.values
+            unit, year, month = values["unit"], values["year"], values["month"]
+            validity = self.validity.get(unit)
+            if validity and not month_in_validity(year, month, *validity):
                 self.error(
                     record,
                     "month",
@@ -373,18 +385,17 @@ class _Planner:
                         "Đơn vị “%(code)s” không tồn tại trong tháng %(month)d/%(year)d (ngoài "
                         "thời gian hiệu lực của đơn vị); không nhập được số liệu này."
                     )
-                    % {"code": record.unit, "month": record.month, "year": record.year},
+                    % {"code": unit, "month": month, "year": year},
                 )
-            indicator = self.indicators.get(record.indicator)
+            indicator = self.indicators.get(values["indicator"])
             if indicator is None:
                 continue
-            hidden = record.unit not in new_units and self.db_unit(record.unit) is None
             problems = validate_figure(
                 indicator,
-                level=None if hidden else levels.get(record.unit),
-                value=record.value,
-                numerator=record.numerator,
-                denominator=record.denominator,
+                level=level_of[unit],
+                value=values.get("value"),
+                numerator=values.get("numerator"),
+                denominator=values.get("denominator"),
             )
             for column, message in problems.items():
                 self.error(record, column, message)
@@ -535,19 +546,23 @@ class _Planner:
             if key == "units":
                 rows = rows.prefetch_related("predecessor_links__predecessor")
             stored = {row.code: row for row in rows}
-            changes[key] = [_change(r, stored.get(r.code), self.ids) for r in records[key]]
+            compare = _Comparison(SHEETS[key], self.ids)
+            changes[key] = [compare(r, stored.get(r.code)) for r in records[key]]
         for key in ("targets", "figures"):
             sheet = SHEETS[key]
             rows = records[key]
+            ids = _remembered(self.ids)  # a few hundred codes, each named by many rows
+            units = {ids("units", c) for c in {r.values["unit"] for r in rows}}
+            indicators = {ids("indicators", c) for c in {r.values["indicator"] for r in rows}}
             stored = sheet.model.objects.filter(
-                unit_id__in={self.ids("units", r.unit) for r in rows} - {NEW},
-                indicator_id__in={self.ids("indicators", r.indicator) for r in rows} - {NEW},
-                year__in={r.year for r in rows},
+                unit_id__in=units - {NEW},
+                indicator_id__in=indicators - {NEW},
+                year__in={r.values["year"] for r in rows},
             )
-            by_key = {_stored_key(sheet, row): row for row in stored}
-            changes[key] = [
-                _change(r, by_key.get(self._record_key(sheet, r)), self.ids) for r in rows
-            ]
+            stored_key = _stored_key_function(sheet)
+            by_key = {stored_key(row): row for row in stored.order_by().iterator(chunk_size=5000)}
+            key_of, compare = _record_key_function(sheet, ids), _Comparison(sheet, ids)
+            changes[key] = [compare(r, by_key.get(key_of(r))) for r in rows]
 
     def ids(self, key: str, code: str) -> int | object | None:
         """The stored id of the row of sheet ``key`` with ``code``; NEW for a row this import
@@ -568,14 +583,6 @@ class _Planner:
             } | {r.code for r in self.plan.records[key]}
             self._ids[key] = dict(model.objects.filter(code__in=wanted).values_list("code", "id"))
         return self._ids[key].get(code, NEW)
-
-    def _record_key(self, sheet: Sheet, record: Record) -> tuple:
-        return tuple(
-            self.ids(sheet.by_name[name].references, record.values[name])
-            if sheet.by_name[name].type == ColumnType.REFERENCE
-            else record.values[name]
-            for name in sheet.natural_key
-        )
 
     # --- who may change what ---------------------------------------------------------------
 
@@ -619,11 +626,16 @@ class _Planner:
                         % {"code": parent.code},
                     )
         for key, action in (("targets", "manage"), ("figures", "enter")):
-            for change in plan.changing(key):
-                record = change.record
-                unit_id = anchor(tree, tree.by_code[record.unit].id)
-                if not self._may(action, unit_id):
-                    self.error(record, "unit", access.refusal(action, Unit(name=record.unit)))
+            changing = plan.changing(key)
+            refused = {
+                code
+                for code in {c.record.values["unit"] for c in changing}
+                if not self._may(action, anchor(tree, tree.by_code[code].id))
+            }
+            for change in changing:
+                code = change.record.values["unit"]
+                if code in refused:
+                    self.error(change.record, "unit", access.refusal(action, Unit(name=code)))
 
     def _may(self, action: str, unit_id: int | None) -> bool:
         ids = access.unit_ids_for(self.user, action)
@@ -647,11 +659,15 @@ def check_locks(plan: ImportPlan, errors: list[CellError]) -> None:
     tree = plan.unit_tree
     figures = plan.changing("figures")
     if figures:
-        anchors = {c.record.unit: anchor(tree, tree.by_code[c.record.unit].id) for c in figures}
+        anchors = {
+            code: anchor(tree, tree.by_code[code].id)
+            for code in {c.record.values["unit"] for c in figures}
+        }
         locked = approval.locked_months(
-            [a for a in anchors.values() if a is not None], {c.record.year for c in figures}
+            [a for a in anchors.values() if a is not None],
+            {c.record.values["year"] for c in figures},
         )
-        for change in figures:
+        for change in figures if locked else ():
             record = change.record
             if (anchors[record.unit], record.year, record.month) in locked:
                 errors.append(
@@ -723,27 +739,69 @@ def _stored_fields(row, model) -> dict:
     }
 
 
-def _stored_key(sheet: Sheet, row) -> tuple:
-    return tuple(
-        getattr(row, f"{sheet.by_name[name].field}_id")
+def _stored_key_function(sheet: Sheet):
+    """stored row → its natural key, references by id (as :func:`_record_key_function`)."""
+    attributes = [
+        f"{sheet.by_name[name].field}_id"
         if sheet.by_name[name].type == ColumnType.REFERENCE
-        else getattr(row, sheet.by_name[name].field)
+        else sheet.by_name[name].field
         for name in sheet.natural_key
-    )
+    ]
+    return operator.attrgetter(*attributes)
 
 
-def _change(record: Record, current, ids) -> Change:
-    if current is None:
-        return Change(record, CREATE, None)
-    for column, value in _plain_values(record):
-        if column.stored(current) != value:
-            return Change(record, UPDATE, current)
-    for column in _references(SHEETS[record.sheet]):
-        if getattr(current, f"{column.field}_id") != ids(
-            column.references, record.values[column.name]
-        ):
-            return Change(record, UPDATE, current)
-    return Change(record, KEEP, current)
+class _Comparison:
+    """What importing a record of ``sheet`` does to its stored row ``current`` (None: there is
+    none): CREATE, UPDATE when a value the record has or a reference differs, else KEEP. The
+    sheet's columns are sorted out once for all its rows."""
+
+    def __init__(self, sheet: Sheet, ids):
+        self.plain = [c for c in sheet.columns if c.type != ColumnType.REFERENCE]
+        self.references = [(c.name, c.references, f"{c.field}_id") for c in _references(sheet)]
+        self.ids = ids
+
+    def __call__(self, record: Record, current) -> Change:
+        if current is None:
+            return Change(record, CREATE, None)
+        values = record.values
+        for column in self.plain:
+            if column.name in values and column.stored(current) != values[column.name]:
+                return Change(record, UPDATE, current)
+        for name, key, attname in self.references:
+            if getattr(current, attname) != self.ids(key, values[name]):
+                return Change(record, UPDATE, current)
+        return Change(record, KEEP, current)
+
+
+def _record_key_function(sheet: Sheet, ids):
+    """record → its natural key with stored ids for references, as
+    :func:`_stored_key_function` reads a stored row."""
+    parts = [
+        (name, sheet.by_name[name].references)
+        if sheet.by_name[name].type == ColumnType.REFERENCE
+        else (name, "")
+        for name in sheet.natural_key
+    ]
+
+    def key_of(record: Record) -> tuple:
+        values = record.values
+        return tuple(ids(key, values[name]) if key else values[name] for name, key in parts)
+
+    return key_of
+
+
+def _remembered(ids):
+    """``ids`` answering each (sheet, code) once."""
+    known: dict[tuple[str, str], object] = {}
+
+    def remembered(key: str, code: str):
+        try:
+            return known[key, code]
+        except KeyError:
+            known[key, code] = found = ids(key, code)
+            return found
+
+    return remembered
 
 
 def _position(error: CellError) -> tuple[int, int, int]:

@@ -8,6 +8,7 @@ turns one row's cells into the typed values its columns declare, recording every
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import zipfile
@@ -349,23 +350,26 @@ def _scan_rows(source: IO[bytes]) -> tuple[int, int]:
 def _read_sheet(sheet, spec: Sheet, errors: list[CellError], counter: RowCounter):
     rows: list[SheetRow] = []
     columns: dict[int, str] = {}  # 0-based position → key
+    letters: dict[str, str] = {}  # key → column letter: one dict shared by the sheet's rows
     header_seen = False
     for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
         values = [_cell_value(cell) for cell in cells]
         if not header_seen:
             header_seen = True
             columns = _read_header(values, spec, errors)
+            letters = {key: get_column_letter(i + 1) for i, key in columns.items()}
             continue
         blank = all(_is_blank(v) for v in values)
         if not counter.count(blank=blank):
             break
         if blank:
             continue
+        width = len(values)
         rows.append(
             SheetRow(
                 number=number,
-                cells={key: values[i] if i < len(values) else None for i, key in columns.items()},
-                letters={key: get_column_letter(i + 1) for i, key in columns.items()},
+                cells={key: values[i] if i < width else None for i, key in columns.items()},
+                letters=letters,
             )
         )
     if not header_seen:
@@ -384,10 +388,15 @@ def _cell_value(cell):
     """
     value = cell.value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        number_format = _QUOTED.sub("", getattr(cell, "number_format", None) or "")
-        if "%" in number_format:
+        if _is_percent_format(getattr(cell, "number_format", None) or ""):
             return Decimal(repr(value)) * 100
     return value
+
+
+@functools.lru_cache(maxsize=256)
+def _is_percent_format(number_format: str) -> bool:
+    """A workbook has a handful of number formats; each is looked at once."""
+    return "%" in _QUOTED.sub("", number_format)
 
 
 def _read_header(values, spec: Sheet, errors: list[CellError]) -> dict[int, str]:
@@ -477,9 +486,9 @@ class Cells:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         text = str(value).strip()
-        found = control_characters(text)  # every text column holds one line
+        found = _control_characters(text)  # every text column holds one line
         if found:
-            self.error(column, str(control_character_message(found)))
+            self.error(column, str(control_character_message(list(found))))
             return ""
         if len(text) > max_length:
             self.error(column, _("Dài quá %(limit)d ký tự.") % {"limit": max_length})
@@ -487,19 +496,16 @@ class Cells:
 
     def code(self, column: str, *, required: bool = True) -> str:
         text = self.text(column, required=required, max_length=64)
-        if text:
-            try:
-                validate_slug(text)
-            except Exception:
-                self.error(
-                    column,
-                    _(
-                        "Mã “%(code)s” không hợp lệ: chỉ dùng chữ không dấu, số, "
-                        "dấu gạch ngang hoặc gạch dưới."
-                    )
-                    % {"code": text},
+        if text and not _is_slug(text):
+            self.error(
+                column,
+                _(
+                    "Mã “%(code)s” không hợp lệ: chỉ dùng chữ không dấu, số, "
+                    "dấu gạch ngang hoặc gạch dưới."
                 )
-                return ""
+                % {"code": text},
+            )
+            return ""
         return text
 
     def choice(self, column: str, choices: type, *, default: str = "", words: tuple = ()) -> str:
@@ -508,10 +514,10 @@ class Cells:
         text = self.text(column, required=not default)
         if not text:
             return default
-        allowed = [str(v) for v in choices.values]
+        allowed = list(_choice_values(choices))
         if text.lower() in allowed:
             return text.lower()
-        meant = {fold(word): str(value) for word, value in words}.get(fold(text))
+        meant = _word_values(words).get(fold(text))
         if meant is None:
             written = [word for word, _value in words if not word.isascii()]  # not "uoc" too
             self.error(
@@ -625,6 +631,36 @@ class Cells:
         except ValueError as problem:
             self.error(column, str(problem))
             return ()
+
+
+# A sheet repeats the same few codes and words in every row (a unit's code 108,000 times):
+# each distinct text is checked once. The caches hold verdicts, never messages (those follow
+# the language of the request).
+
+
+@functools.lru_cache(maxsize=16384)
+def _is_slug(text: str) -> bool:
+    try:
+        validate_slug(text)
+    except Exception:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=16384)
+def _control_characters(text: str) -> tuple[str, ...]:
+    return tuple(control_characters(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _word_values(words: tuple) -> dict[str, str]:
+    """A choice column's words, folded, to the values they mean (built once per column)."""
+    return {fold(word): str(value) for word, value in words}
+
+
+@functools.lru_cache(maxsize=64)
+def _choice_values(choices: type) -> tuple[str, ...]:
+    return tuple(str(v) for v in choices.values)
 
 
 _YES_NO = {

@@ -9,6 +9,7 @@ since the preview, refuse the whole import with a message; nothing is half writt
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import datetime
 from typing import IO
@@ -20,7 +21,10 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from indicators import approval, tree
-from indicators.entry.services import model_update, replace_predecessors, stamp_history
+from indicators.entry.services import (
+    bulk_model_update,
+    replace_predecessors,
+)
 from indicators.exchange.planner import (
     CREATE,
     KEEP,
@@ -31,12 +35,11 @@ from indicators.exchange.planner import (
     plan_import,
 )
 from indicators.exchange.reader import CellError, RawWorkbook, WorkbookRejected, read_workbook
-from indicators.exchange.schema import SHEETS, ColumnType
+from indicators.exchange.schema import SHEETS, ColumnType, stored_lineage
 from indicators.models import Unit
 
 SOURCE_PREFIX = "import: "
 WRITE_BATCH = 500
-BULK_CREATED = ("targets", "figures")  # many rows: created in batches
 
 
 def import_workbook(
@@ -76,9 +79,10 @@ def apply_plan(plan: ImportPlan, *, user=None) -> dict[str, SheetCounts]:
     """Write a plan made earlier, in one transaction; returns what changed, sheet by sheet.
 
     Under the units' locks the approvals are checked again: a month approved since the plan
-    was made stays locked. Every row is written with ``save()`` (or a bulk create that writes
-    the same history), so the audit trail records each change with the user and the source
-    "import: <file name>". Rows that would not change are not touched.
+    was made stays locked. Rows are written in batches (a bulk create, or a bulk update by
+    natural key, each with its history rows), so the audit trail records each change with
+    the user and the source "import: <file name>", as a save would. Rows that would not change
+    are not touched.
     """
     try:
         with transaction.atomic():
@@ -192,33 +196,53 @@ def _write(plan: ImportPlan, *, user) -> None:
     ids = {key: _stored_ids(plan, key) for key, sheet in SHEETS.items() if "code" in sheet.by_name}
     for key, sheet in SHEETS.items():
         changes = [c for c in plan.changes.get(key, []) if c.action != KEEP]
-        if key == "units":
-            changes = _parents_first(plan, changes)
-        created = []
-        for change in changes:
-            data = _data(change, ids, user=user, source=source)
-            if change.action == CREATE:
-                row = sheet.model(**data)
-                if key in BULK_CREATED:
-                    created.append(row)
-                    continue
-                stamp_history(row, user, source)
-                row.save()
-                if "code" in sheet.by_name:
-                    ids[key][row.code] = row.id
-            else:
-                model_update(instance=change.current, data=data, user=user, source=source)
-        if created:
-            bulk_create_with_history(
-                created,
-                sheet.model,
-                batch_size=WRITE_BATCH,
-                default_user=user,
-                default_change_reason=source,
-            )
-        if key == "units" and changes:
+        if key != "units":
+            _write_in_bulk(sheet, changes, ids, user=user, source=source)
+            continue
+        # Parents before children: the units of one depth of the planned tree at a time, so
+        # that a new parent has its id when its children are written.
+        changes = _parents_first(plan, changes)
+        depth_of = {
+            c.record.code: plan.unit_tree.depth(plan.unit_tree.by_code[c.record.code].id)
+            for c in changes
+        }
+        for _depth, generation in itertools.groupby(changes, key=lambda c: depth_of[c.record.code]):
+            _write_in_bulk(sheet, list(generation), ids, user=user, source=source)
+        if changes:
             _write_lineage(changes, ids["units"], user=user, source=source)
-            tree.forget()  # a bulk of saves; the next reader loads the new tree
+            tree.forget()  # bulk writes send no signal; the next reader loads the new tree
+
+
+def _write_in_bulk(sheet, changes: list[Change], ids, *, user, source: str) -> None:
+    """New rows and changed rows of a sheet, in batches: a fixed number of queries per
+    :data:`WRITE_BATCH` rows, each row with its history row (user, source)."""
+    model = sheet.model
+    unique_fields = [sheet.by_name[name].field for name in sheet.natural_key]
+    created, updated = [], []
+    for change in changes:
+        data = _data(change, ids, user=user, source=source)
+        if change.action == CREATE:
+            created.append(model(**data))
+        else:
+            updated.append((change.current, data))
+    if created:
+        created = bulk_create_with_history(
+            created,
+            model,
+            batch_size=WRITE_BATCH,
+            default_user=user,
+            default_change_reason=source,
+        )
+        if "code" in sheet.by_name:  # rows below may name them
+            ids[sheet.key].update((row.code, row.id) for row in created)
+    bulk_model_update(
+        model=model,
+        updates=updated,
+        unique_fields=unique_fields,
+        user=user,
+        source=source,
+        batch_size=WRITE_BATCH,
+    )
 
 
 def _write_lineage(changes: list[Change], unit_ids: dict[str, int], *, user, source: str) -> None:
@@ -230,6 +254,12 @@ def _write_lineage(changes: list[Change], unit_ids: dict[str, int], *, user, sou
     for change in changes:
         links = change.record.values.get("predecessors")
         if links is None:
+            continue
+        # Nothing to write (and no query) for a new unit formed from none, or a unit whose
+        # lineage is what it was (the planner read it with the unit).
+        if change.current is None and not links:
+            continue
+        if change.current is not None and stored_lineage(change.current) == links:
             continue
         replace_predecessors(
             unit_id=unit_ids[change.record.code],
