@@ -129,6 +129,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # readers out of the file during a long write, and their requests fail).
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
 
+# Summaries, pages, exports and the unit tree are cached under keys built from versions read
+# from the database (indicators/freshness.py), so any backend is correct. Without REDIS_URL
+# (or CACHE_URL) each process keeps its own memory cache; with it, every replica shares Redis.
+CACHE_URL = (os.environ.get("REDIS_URL") or os.environ.get("CACHE_URL") or "").strip()
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": "ward-report",
+    }
+    if CACHE_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ward-report",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # django-axes first: it refuses a locked-out login before the password is even checked.

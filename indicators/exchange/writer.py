@@ -16,7 +16,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from indicators import approval, tree
+from indicators import approval, freshness, tree
 from indicators.entry.services import model_update, replace_predecessors, stamp_history
 from indicators.exchange.planner import (
     CREATE,
@@ -166,6 +166,8 @@ def _write(plan: ImportPlan, *, user) -> None:
                 default_user=user,
                 default_change_reason=source,
             )
+            # A bulk create sends no signal: give the units' versions a new token here.
+            freshness.units_changed({row.unit_id for row in created})
         if key == "units" and changes:
             _write_lineage(changes, ids["units"], user=user, source=source)
             tree.forget()  # a bulk of saves; the next reader loads the new tree

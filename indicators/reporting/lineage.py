@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from indicators import tree
 from indicators.core.lineage_rules import own_months
 from indicators.core.periods import Period
-from indicators.models import Indicator, Predecessor, Unit
+from indicators.models import Indicator, Unit
 from indicators.reporting import selectors
 
 MAX_REMOVES = 10  # lineage is checked loop-free; this only bounds a stored loop
@@ -105,15 +105,14 @@ def _pieces(unit: Unit, year: int, months: range) -> list[Piece]:
                 found.append(Piece(current.id, mine, share, whole, own))
             if not before:
                 continue
-            links = list(Predecessor.objects.filter(unit_id=current.id))
-            for link in links:
-                former = units_tree.get(link.predecessor_id)
+            links = units_tree.predecessors_of.get(current.id, [])
+            for predecessor_id, link_share in links:
                 following.append(
                     (
-                        former,
+                        units_tree.get(predecessor_id),
                         before,
-                        share * link.share,
-                        whole and len(links) == 1 and link.share == 1,
+                        share * link_share,
+                        whole and len(links) == 1 and link_share == 1,
                         False,
                     )
                 )

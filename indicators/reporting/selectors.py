@@ -29,7 +29,7 @@ from enum import StrEnum
 
 from django.db.models import Count, Max, Q, Sum
 
-from indicators import approval, tree
+from indicators import approval, freshness, tree
 from indicators.core.lineage_rules import month_days
 from indicators.core.periods import Period
 from indicators.models import Figure, Indicator, Target, Unit
@@ -405,6 +405,32 @@ def _grouped_totals(
 
 def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorRow]]:
     """The period summary of each unit (with everything under it), keyed by unit id.
+
+    Each unit's rows are kept in the cache under the versions of the data they depend on
+    (:func:`indicators.freshness.summary_scopes`, read in one query): a unit whose data did
+    not change since is not computed again, the others are computed together
+    (:func:`compute_summaries`).
+    """
+    units = list(units)
+    scopes_of = {unit.id: freshness.summary_scopes([unit.id]) for unit in units}
+    found = freshness.tokens(set().union(*scopes_of.values()))
+    keys = {
+        unit.id: freshness.key(
+            "summary", unit.id, period.year, period.key, freshness.versions(scopes, found)
+        )
+        for unit, scopes in zip(units, scopes_of.values(), strict=True)
+    }
+    kept = freshness.get_many(keys.values())
+    missing = [unit for unit in units if keys[unit.id] not in kept]
+    computed = compute_summaries(units=missing, period=period) if missing else {}
+    freshness.set_many({keys[unit_id]: rows for unit_id, rows in computed.items()})
+    return {
+        unit.id: computed[unit.id] if unit.id in computed else kept[keys[unit.id]] for unit in units
+    }
+
+
+def compute_summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorRow]]:
+    """:func:`summaries` computed from the figures, without the cache.
 
     Rows cover every active indicator, in catalogue order, whether or not it has a figure: an
     indicator the unit (or a unit under it) enters and has not reported still has its row, with
