@@ -605,9 +605,20 @@ def monthly_series_of(
 ) -> dict[tuple[int, int], list[MonthPoint]]:
     """:func:`monthly_series` of each indicator in each year, keyed by (indicator id, year).
 
-    Two queries, whatever the number of indicators and years.
+    Two queries, whatever the number of indicators and years; kept in the cache under the
+    versions of the unit's data (indicators.freshness).
     """
     indicators, years = list(indicators), list(years)
+    versions = freshness.versions(freshness.summary_scopes([unit.id]))
+    return freshness.remember(
+        freshness.key("series", unit.id, [i.id for i in indicators], years, versions),
+        lambda: _monthly_series_of(unit=unit, indicators=indicators, years=years),
+    )
+
+
+def _monthly_series_of(
+    *, unit: Unit, indicators: list[Indicator], years: list[int]
+) -> dict[tuple[int, int], list[MonthPoint]]:
     members = subtree_ids(unit)
     figures: dict[tuple[int, int], list[Figure]] = defaultdict(list)
     for figure in Figure.objects.filter(
