@@ -4,16 +4,24 @@ it touches a new token. Each test warms the caches, writes through one path, and
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
-from io import BytesIO
+from io import BytesIO, StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from indicators import freshness
+from indicators.approval import PeriodState, approval_label
+from indicators.core.periods import parse_period
 from indicators.entry import services
-from indicators.models import Figure, Freshness, Unit
+from indicators.entry.reports import ReportEntry, save_period_report
+from indicators.exchange import import_workbook
+from indicators.models import Figure, Freshness, RoleGrant, Unit
+from tests.test_workbook_import import FIGURE_HEADER, xlsx
 
 PAGE = "/units/{unit}/2023/9m/"
 API = "/api/units/{unit}/2023/9m/"
@@ -142,3 +150,100 @@ def test_a_rolled_back_token_never_comes_back(city):
     assert freshness.tokens([scope])[scope] == kept
     freshness.bump([scope])
     assert freshness.tokens([scope])[scope] not in (kept, rolled_back)
+
+
+# --- The admin, the import, approvals, targets, written sections -----------------------------
+
+
+def test_the_admins_delete_page_and_bulk_delete_show_at_once(city, staff_client):
+    assert shows(staff_client, "city", 3000)
+    one = Figure.objects.get(unit=city["group-a1"], month=3)
+    response = staff_client.post(
+        reverse("admin:indicators_figure_delete", args=[one.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert shows(staff_client, "city", 2000)
+
+    other = Figure.objects.get(unit=city["group-a2"], month=3)
+    staff_client.post(
+        reverse("admin:indicators_figure_changelist"),
+        {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"},
+    )
+    assert not Figure.objects.exists()
+    page = staff_client.get(PAGE.format(unit="city")).content.decode()
+    assert "3.000" not in page and "2.000" not in page
+
+
+def _workbook(figures: list[list]) -> BytesIO:
+    return xlsx({"figures": [FIGURE_HEADER, *figures]})
+
+
+def test_an_import_that_updates_and_creates_figures_shows_at_once(city, staff_client):
+    assert shows(staff_client, "city", 3000)
+    updated = ["group-a1", "revenue", 2023, 3, 4000, None, None, "official"]  # a save
+    created = ["ward-b", "revenue", 2023, 4, 500, None, None, "official"]  # a bulk create
+
+    import_workbook(_workbook([updated, created]), file_name="f.xlsx", user=city["user"])
+
+    assert shows(staff_client, "city", 6500)
+    assert shows(staff_client, "ward-b", 500)
+
+
+def test_the_import_command_shows_at_once(city, staff_client, tmp_path):
+    assert shows(staff_client, "ward-b", 0) is False
+    path = tmp_path / "thang-4.xlsx"
+    path.write_bytes(
+        _workbook([["ward-b", "revenue", 2023, 4, 800, None, None, "official"]]).getvalue()
+    )
+    call_command("import_workbook", str(path), stdout=StringIO())
+
+    assert shows(staff_client, "ward-b", 800)
+    assert shows(staff_client, "city", 3800)
+
+
+def test_an_approval_above_a_group_and_its_reopening_show_on_the_groups_answer(
+    city, staff_client, grant
+):
+    url = "/api/units/group-a1/2023/m3/"
+    assert json.loads(staff_client.get(url).content)["approval"] == "provisional"
+    clerk = grant("clerk", RoleGrant.Role.DATA_ENTRY, city["ward-a"])
+    chief = grant("chief", RoleGrant.Role.APPROVER, city["ward-a"])
+    ward = city["ward-a"]
+    services.submit_month(unit=ward, year=2023, month=3, user=clerk, confirm_missing=True)
+    services.approve_month(unit=ward, year=2023, month=3, user=chief, confirm_missing=True)
+
+    assert json.loads(staff_client.get(url).content)["approval"] == "approved"
+    page = staff_client.get("/units/group-a1/2023/m3/").content.decode()
+    assert approval_label(PeriodState.APPROVED) in page
+
+    services.reopen_month(unit=ward, year=2023, month=3, user=chief, reason="Sai số")
+    assert json.loads(staff_client.get(url).content)["approval"] != "approved"
+
+
+def test_a_new_target_shows_its_completion_at_once(city, staff_client, authority):
+    url = API.format(unit="ward-a")
+    assert json.loads(staff_client.get(url).content)["indicators"][0]["targets"] == []
+    data = {
+        "unit_id": city["ward-a"].id,
+        "indicator_id": city["revenue"].id,
+        "year": 2023,
+        "authority_id": authority.id,
+        "value": Decimal(6000),
+        "basis": "",
+    }
+    services.save_target(target_id=None, data=data, user=city["user"])
+
+    [target] = json.loads(staff_client.get(url).content)["indicators"][0]["targets"]
+    assert target["percent"].startswith("50")  # 3.000 of 6.000
+    assert "50%" in staff_client.get(PAGE.format(unit="ward-a")).content.decode()
+
+
+def test_a_saved_written_section_shows_at_once(city, staff_client):
+    assert "Thu vượt kế hoạch" not in staff_client.get(PAGE.format(unit="ward-a")).content.decode()
+    save_period_report(
+        unit=city["ward-a"],
+        period=parse_period("9m", 2023),
+        entry=ReportEntry(results="Thu vượt kế hoạch"),
+        user=city["user"],
+    )
+    assert "Thu vượt kế hoạch" in staff_client.get(PAGE.format(unit="ward-a")).content.decode()
