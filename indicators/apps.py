@@ -8,7 +8,9 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("Chỉ tiêu kinh tế - xã hội")
 
     def ready(self) -> None:
-        from indicators import tree  # noqa: F401  (connects the signals that drop a stale tree)
+        # noqa: F401 below: the imports connect the signals that drop a stale tree and
+        # replace the versions caches are keyed on (indicators.freshness)
+        from indicators import freshness, tree  # noqa: F401
 
 
 class AxesConfig(axes_apps.AppConfig):

@@ -797,3 +797,20 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_step_display()}: {self.get_state_display()})"
+
+
+class Freshness(models.Model):
+    """The version of one part of the data that caches are keyed on (``indicators.freshness``).
+
+    ``scope`` names the part: ``tree`` (units and lineage), ``catalogue`` (areas, indicators,
+    authorities), ``unit:<id>`` (anything under the unit, the unit included), ``own:<id>`` (the
+    unit's own rows: approvals, targets, written sections). ``token`` is replaced by a new
+    random value in the transaction that changes the part, so a token rolled back never
+    comes back and a cache entry made under it is never looked up again.
+    """
+
+    scope = models.CharField(max_length=40, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.token}"

@@ -1,10 +1,11 @@
 """The unit tree: read once, then asked; nobody walks ``Unit.parent`` by hand.
 
-:func:`current` gives the tree of the current request or command, read in one query and kept
-until a unit is saved or deleted (:func:`forget`, called by the ``Unit`` signals below) or the
-request ends (:class:`indicators.middleware.UnitTreeMiddleware`). Every walk guards against a
-loop, so a parent loop that slipped into the table (an old row, a raw SQL edit) ends a walk
-instead of hanging it, and :meth:`UnitTree.would_loop` is what every path that sets a parent
+:func:`current` gives the tree of the current request or command, kept until a unit or a
+lineage link is saved or deleted (:func:`forget`, called by the signals in
+``indicators.freshness``, which also give the tree a new version) or the request ends
+(:class:`indicators.middleware.UnitTreeMiddleware`). Every walk guards against a loop, so a
+parent loop that slipped into the table (an old row, a raw SQL edit) ends a walk instead of
+hanging it, and :meth:`UnitTree.would_loop` is what every path that sets a parent
 asks before it saves.
 """
 
@@ -14,12 +15,11 @@ from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
-
+from indicators import freshness
 from indicators.core.lineage_rules import overlaps
-from indicators.models import Unit
+from indicators.models import Predecessor, Unit
 
 
 @dataclass
@@ -30,15 +30,25 @@ class UnitTree:
     parent_of: dict[int, int | None]
     children_of: dict[int | None, list[int]] = field(default_factory=dict)
     by_code: dict[str, Unit] = field(default_factory=dict)
+    # Lineage: unit id → [(predecessor id, share)] in the links' order, and the reverse.
+    predecessors_of: dict[int, list[tuple[int, Decimal]]] = field(default_factory=dict)
+    successors_of: dict[int, list[int]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> UnitTree:
-        """Read the whole unit table (one query), in ``Unit.Meta.ordering``."""
-        return cls.of(Unit.objects.all())
+        """Read the whole unit table (one query), in ``Unit.Meta.ordering``, and the lineage
+        links (one more)."""
+        links = Predecessor.objects.values_list("unit_id", "predecessor_id", "share")
+        return cls.of(Unit.objects.all(), links=links)
 
     @classmethod
-    def of(cls, units: Iterable[Unit]) -> UnitTree:
+    def of(cls, units: Iterable[Unit], links: Iterable[tuple[int, int, Decimal]] = ()) -> UnitTree:
         """The tree of ``units``; each one's ``parent`` is then the tree's own object (no query)."""
+        predecessors_of: dict[int, list[tuple[int, Decimal]]] = {}
+        successors_of: dict[int, list[int]] = {}
+        for unit_id, predecessor_id, share in links:
+            predecessors_of.setdefault(unit_id, []).append((predecessor_id, share))
+            successors_of.setdefault(predecessor_id, []).append(unit_id)
         units = list(units)
         by_id = {unit.id: unit for unit in units}
         children_of: dict[int | None, list[int]] = {}
@@ -51,6 +61,8 @@ class UnitTree:
             parent_of={unit.id: unit.parent_id for unit in units},
             children_of=children_of,
             by_code={unit.code: unit for unit in units},
+            predecessors_of=predecessors_of,
+            successors_of=successors_of,
         )
 
     def __contains__(self, unit_id: int) -> bool:
@@ -169,23 +181,42 @@ class UnitTree:
 
 
 _current: ContextVar[UnitTree | None] = ContextVar("unit_tree", default=None)
+# The last tree this process read, with the version it was read at. Only a shortcut: the
+# version is read from the database on every request, so a tree another process changed is
+# never used (indicators.freshness).
+_kept: tuple[tuple, UnitTree] | None = None
 
 
 def current() -> UnitTree:
-    """The tree of this request or command: read on first use, then kept until :func:`forget`."""
+    """The tree of this request or command: read on first use, then kept until :func:`forget`.
+
+    "Read" is one query for the tree's version; the units themselves come from this process's
+    last tree or the shared cache when the version is the same, from the database otherwise.
+    """
     tree = _current.get()
     if tree is None:
-        tree = UnitTree.load()
+        tree = _shared()
         _current.set(tree)
     return tree
 
 
+def _shared() -> UnitTree:
+    global _kept
+    version = freshness.versions([freshness.TREE])
+    if _kept is not None and _kept[0] == version:
+        return _kept[1]
+    tree = freshness.remember(freshness.key("unit-tree", version), UnitTree.load)
+    _kept = (version, tree)
+    return tree
+
+
 def forget() -> None:
-    """Drop the kept tree: the next :func:`current` reads the table again."""
+    """Drop the kept tree: the next :func:`current` reads the version (and maybe the table)."""
     _current.set(None)
 
 
-@receiver(post_save, sender=Unit, dispatch_uid="tree-forget-on-save")
-@receiver(post_delete, sender=Unit, dispatch_uid="tree-forget-on-delete")
-def _unit_changed(**kwargs) -> None:
+def forget_kept() -> None:
+    """Drop this process's last tree too (tests that clear the cache between them)."""
+    global _kept
+    _kept = None
     forget()

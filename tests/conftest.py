@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
 from django.test import SimpleTestCase
 from django.test.utils import override_settings
@@ -32,12 +33,23 @@ def default_language():
         yield
 
 
+def forget_caches() -> None:
+    """Empty the cache and this process's kept tree: the next request starts cold (query
+    counts of two requests compare like with like)."""
+    cache.clear()
+    unit_tree.forget_kept()
+
+
 @pytest.fixture(autouse=True)
 def fresh_unit_tree():
-    """A tree kept by one test (rolled back since) must not answer for the next."""
-    unit_tree.forget()
+    """A tree kept by one test (rolled back since) must not answer for the next, and each test
+    starts with an empty cache: a test that writes around the models (a raw ``update()``
+    setting up a parent loop) must not find what an earlier test kept under the same
+    versions (tokens rolled back with that test come back for the next one)."""
+    cache.clear()
+    unit_tree.forget_kept()
     yield
-    unit_tree.forget()
+    unit_tree.forget_kept()
 
 
 class DemoDatabase:

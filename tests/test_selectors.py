@@ -465,3 +465,32 @@ def test_an_indicator_taken_out_of_use_leaves_open_periods_but_not_approved_ones
     assert "old-count" in codes("q3") and q3.current.actual == 15  # approved: kept, 3 × 5
     assert "old-count" not in codes("m10")  # still open: hidden
     assert "old-count" not in codes("y")  # not every month approved: hidden
+
+
+@pytest.mark.parametrize("kind", ["sum", "ratio", "level", "reported"])
+def test_carried_monthly_totals_equal_adding_every_month_up_again(kind):
+    """The monthly series carries each unit's totals from month to month; the result is what
+    combining all figures from January to each month gives, for every kind."""
+    import random
+    from types import SimpleNamespace
+
+    from indicators.reporting.selectors import _month_points, _MonthFigure, combine, unit_totals
+
+    rng = random.Random(kind)
+    figures = []
+    for unit_id in (1, 2, 3):
+        for month in sorted(rng.sample(range(1, 13), 7)):
+            value = None if rng.random() < 0.2 else Decimal(rng.randint(0, 900))
+            denominator = Decimal(rng.randint(1, 50))
+            numerator = Decimal(rng.randint(0, int(denominator)))
+            status = rng.choice([Figure.Status.OFFICIAL, Figure.Status.ESTIMATE])
+            figures.append(_MonthFigure(unit_id, month, value, numerator, denominator, status))
+    unit, indicator = SimpleNamespace(id=1), SimpleNamespace(kind=kind)
+
+    points = _month_points(unit, indicator, figures)
+
+    for point in points:
+        upto = [f for f in figures if f.month <= point.month]
+        alone = [f for f in figures if f.month == point.month]
+        assert point.cumulative == combine(kind, unit_totals(upto), own_unit_id=1)
+        assert point.month_value == combine(kind, unit_totals(alone), own_unit_id=1)

@@ -62,7 +62,16 @@ def test_current_reads_the_table_once_and_forgets_after_a_unit_save():
     with CaptureQueriesContext(connection) as queries:
         tree.current()
         tree.current().subtree_ids(ward.id)
-    assert len(queries) == 1
+    # the tree's version, the unit table, the lineage links
+    assert [q["sql"].split(" FROM ")[1].split()[0] for q in queries.captured_queries] == [
+        '"indicators_freshness"',
+        '"indicators_predecessor"',
+        '"indicators_unit"',
+    ]
+    tree.forget()
+    with CaptureQueriesContext(connection) as queries:
+        tree.current()
+    assert len(queries) == 1  # the next request: only the version, the same tree
     group = Unit.objects.create(code="g", name="Tổ 1", level="group", parent=ward)
     assert tree.current().subtree_ids(ward.id) == [ward.id, group.id]
 
@@ -83,4 +92,4 @@ def test_a_units_parent_from_the_tree_costs_no_query():
         group = tree.current().find("g")
         names = [group.parent.name, group.parent.parent.name]
     assert names == ["Phường W", "Thành phố"]
-    assert len(queries) == 1  # the tree's own read
+    assert len(queries) == 3  # the tree's own read: its version, its units, its lineage

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -42,9 +43,16 @@ def reader(request, demo, staff_client, client, grant):
     return client
 
 
+def _cold() -> None:
+    """Forget every kept tree: this process's and the cache's."""
+    cache.clear()
+    tree.forget_kept()
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_a_page_reads_the_whole_unit_table_exactly_once(reader, page):
     url = PAGES[page].format(unit="chanh-lo", indicator="thu-ngan-sach")
+    _cold()
     with CaptureQueriesContext(connection) as queries:
         response = reader.get(url)
 
@@ -54,7 +62,25 @@ def test_a_page_reads_the_whole_unit_table_exactly_once(reader, page):
     assert reads_whole_table(reads[0])
 
 
+@pytest.mark.parametrize("page", PAGES)
+def test_the_next_request_reads_no_unit_row_while_the_tree_is_unchanged(reader, page, demo):
+    url = PAGES[page].format(unit="chanh-lo", indicator="thu-ngan-sach")
+    reader.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert reader.get(url).status_code == 200
+    assert unit_table_reads(queries) == []
+
+    renamed = Unit.objects.get(pk=demo.pk)
+    renamed.name = "Phường Chánh Lộ mới"
+    renamed.save()  # a new version of the tree: the next request reads it again
+    with CaptureQueriesContext(connection) as queries:
+        response = reader.get(url)
+    assert len(unit_table_reads(queries)) == 1
+    assert "Phường Chánh Lộ mới" in response.content.decode()
+
+
 def test_the_home_page_reads_the_unit_table_once(reader):
+    _cold()
     with CaptureQueriesContext(connection) as queries:
         response = reader.get("/")
 

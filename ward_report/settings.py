@@ -231,17 +231,27 @@ SESSION_SAVE_EVERY_REQUEST = True
 
 
 def _caches_from_env() -> dict:
-    """REDIS_URL set: Redis, shared by every app replica. Unset: this process's memory, which
-    needs nothing installed (development, tests, a single server)."""
-    redis_url = os.environ.get("REDIS_URL", "").strip()
-    if redis_url:
+    """REDIS_URL (or CACHE_URL) set: Redis, shared by every app replica. Unset: this process's
+    memory, which needs nothing installed (development, tests, a single server).
+
+    Summaries, pages, exports and the unit tree are cached under keys built from versions
+    read from the database (indicators/freshness.py), so either backend is correct."""
+    url = (os.environ.get("REDIS_URL") or os.environ.get("CACHE_URL") or "").strip()
+    if url:
         return {
             "default": {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": redis_url,
+                "LOCATION": url,
+                "KEY_PREFIX": "ward-report",
             }
         }
-    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "ward-report",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 
 CACHES = _caches_from_env()

@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from indicators import approval, tree
+from indicators import approval, freshness, tree
 from indicators.entry.services import (
     bulk_model_update,
     replace_predecessors,
@@ -243,6 +243,8 @@ def _write_in_bulk(sheet, changes: list[Change], ids, *, user, source: str) -> N
         source=source,
         batch_size=WRITE_BATCH,
     )
+    # Bulk writes send no signal: give the versions the caches are keyed on new tokens here.
+    freshness.rows_changed(model, [*created, *(row for row, _data in updated)])
 
 
 def _write_lineage(changes: list[Change], unit_ids: dict[str, int], *, user, source: str) -> None:

@@ -9,15 +9,18 @@ describes all of it, and a test validates real answers against it.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from indicators import access
+from indicators import access, freshness
 from indicators.access import Action
 from indicators.approval import APPROVED, PROVISIONAL, SUBMITTED, approval_state
 from indicators.core.lineage_rules import overlaps, validity_text
@@ -143,9 +146,14 @@ def unit_period_summary(request: HttpRequest, unit_code: str, year: int, period_
         return error_json(str(error), status=404)
     if not overlaps(unit.valid_from, unit.valid_until, *selectors.period_days(period)):
         return _outside_validity(request, unit, period)
-    return JsonResponse(
-        summary_json(unit=unit, period=period), json_dumps_params={"ensure_ascii": False}
+    versions = freshness.versions(freshness.summary_scopes([unit.id]))
+    body = freshness.remember(
+        freshness.key("api-summary", unit.id, period.year, period.key, get_language(), versions),
+        lambda: json.dumps(
+            summary_json(unit=unit, period=period), cls=DjangoJSONEncoder, ensure_ascii=False
+        ),
     )
+    return HttpResponse(body, content_type="application/json")
 
 
 @get_only

@@ -40,7 +40,7 @@ from enum import StrEnum
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from indicators import tree
+from indicators import freshness, tree
 from indicators.approval import SUBMITTED_STATUSES, active_indicators, expected_units
 from indicators.core.lineage_rules import month_days, month_in_validity
 from indicators.models import Figure, MonthApproval, Unit
@@ -227,8 +227,21 @@ def summarise(cells: Iterable[UnitMonth], *, months: Iterable[int]) -> list[Mont
 
 
 def completeness(*, unit: Unit, year: int, months: Iterable[int]) -> list[MonthCompleteness]:
-    """For each month, how complete ``unit`` and every unit under it (at any depth) are."""
+    """For each month, how complete ``unit`` and every unit under it (at any depth) are.
+
+    Kept in the cache under the versions of the unit's data (indicators.freshness): the
+    submissions and approvals of the units under it and above it, the tree, the catalogue.
+    """
     months = list(months)
+    versions = freshness.versions(freshness.summary_scopes([unit.id]))
+    return freshness.remember(
+        freshness.key("completeness", unit.id, year, months, versions),
+        lambda: compute_completeness(unit=unit, year=year, months=months),
+    )
+
+
+def compute_completeness(*, unit: Unit, year: int, months: list[int]) -> list[MonthCompleteness]:
+    """:func:`completeness` computed from the stored months, without the cache."""
     members = in_tree_order(_existing_in(unit, year, months))
     return summarise(unit_months(units=members, year=year, months=months), months=months)
 

@@ -7,7 +7,10 @@ from io import BytesIO
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import get_language
 
+from indicators import freshness
 from indicators.models import Unit
 from indicators.reporting.export_rows import period_export
 from indicators.reporting.views import unit_and_period
@@ -35,5 +38,18 @@ def period_export_xlsx(request: HttpRequest, unit_code: str, year: int, period_k
     unit, period, missing = unit_and_period(request, unit_code, year, period_key)
     if missing:
         return missing
-    workbook = period_workbook(period_export(unit=unit, period=period))
-    return xlsx_response(workbook, export_file_name(unit, period))
+    scopes = freshness.summary_scopes([unit.id])  # the children are under the unit
+    cache_key = freshness.key(
+        "period-xlsx", unit.id, period.year, period.key, get_language(),
+        timezone.localdate().isoformat(), freshness.versions(scopes),
+    )  # fmt: skip
+    content = freshness.remember(cache_key, lambda: _workbook_bytes(unit, period))
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{export_file_name(unit, period)}"'
+    return response
+
+
+def _workbook_bytes(unit: Unit, period) -> bytes:
+    buffer = BytesIO()
+    period_workbook(period_export(unit=unit, period=period)).save(buffer)
+    return buffer.getvalue()

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from indicators import tree
 from indicators.core.lineage_rules import own_months
 from indicators.core.periods import Period
-from indicators.models import Figure, Indicator, Predecessor, Unit
+from indicators.models import Figure, Indicator, Unit
 from indicators.reporting import selectors
 
 MAX_REMOVES = 10  # lineage is checked loop-free; this only bounds a stored loop
@@ -134,7 +134,7 @@ def _pieces(unit: Unit, year: int, months: range) -> list[Piece]:
 
 
 def _pieces_of(asked: Mapping[object, tuple[Unit, range]], year: int) -> dict[object, list[Piece]]:
-    """:func:`_pieces` of many (unit, months), keyed as ``asked``: one query per remove."""
+    """:func:`_pieces` of many (unit, months), keyed as ``asked`` (from the tree: no query)."""
     units_tree = tree.current()
     found: dict[object, list[Piece]] = {key: [] for key in asked}
     frontier = [
@@ -150,20 +150,18 @@ def _pieces_of(asked: Mapping[object, tuple[Unit, range]], year: int) -> dict[ob
                 waiting.append((key, current, before, share, whole))
         if not waiting:
             break
-        links: dict[int, list[Predecessor]] = defaultdict(list)
-        for link in Predecessor.objects.filter(unit_id__in={w[1].id for w in waiting}):
-            links[link.unit_id].append(link)
+        links = units_tree.predecessors_of  # the tree holds the lineage: no query
         frontier = [
             (
                 key,
-                units_tree.get(link.predecessor_id),
+                units_tree.get(predecessor_id),
                 before,
-                share * link.share,
-                whole and len(links[current.id]) == 1 and link.share == 1,
+                share * link_share,
+                whole and len(links.get(current.id, [])) == 1 and link_share == 1,
                 False,
             )
             for key, current, before, share, whole in waiting
-            for link in links[current.id]
+            for predecessor_id, link_share in links.get(current.id, [])
         ]
     return found
 

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from django.db.models import Count, Max, Q, Sum
 
-from indicators import approval, tree
+from indicators import approval, freshness, tree
 from indicators.core.lineage_rules import month_days
 from indicators.core.periods import Period
 from indicators.models import Figure, Indicator, Target, Unit
@@ -406,6 +407,32 @@ def _grouped_totals(
 def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorRow]]:
     """The period summary of each unit (with everything under it), keyed by unit id.
 
+    Each unit's rows are kept in the cache under the versions of the data they depend on
+    (:func:`indicators.freshness.summary_scopes`, read in one query): a unit whose data did
+    not change since is not computed again, the others are computed together
+    (:func:`compute_summaries`).
+    """
+    units = list(units)
+    scopes_of = {unit.id: freshness.summary_scopes([unit.id]) for unit in units}
+    found = freshness.tokens(set().union(*scopes_of.values()))
+    keys = {
+        unit.id: freshness.key(
+            "summary", unit.id, period.year, period.key, freshness.versions(scopes, found)
+        )
+        for unit, scopes in zip(units, scopes_of.values(), strict=True)
+    }
+    kept = freshness.get_many(keys.values())
+    missing = [unit for unit in units if keys[unit.id] not in kept]
+    computed = compute_summaries(units=missing, period=period) if missing else {}
+    freshness.set_many({keys[unit_id]: rows for unit_id, rows in computed.items()})
+    return {
+        unit.id: computed[unit.id] if unit.id in computed else kept[keys[unit.id]] for unit in units
+    }
+
+
+def compute_summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorRow]]:
+    """:func:`summaries` computed from the figures, without the cache.
+
     Rows cover every active indicator, in catalogue order, whether or not it has a figure: an
     indicator the unit (or a unit under it) enters and has not reported still has its row, with
     no actual ("chưa có số liệu"). An indicator that no unit here enters (its entry levels)
@@ -584,15 +611,27 @@ def monthly_series_of(
 ) -> dict[tuple[int, int], list[MonthPoint]]:
     """:func:`monthly_series` of each indicator in each year, keyed by (indicator id, year).
 
-    Two queries, whatever the number of indicators and years.
+    Two queries, whatever the number of indicators and years; kept in the cache under the
+    versions of the unit's data (indicators.freshness).
     """
     indicators, years = list(indicators), list(years)
+    versions = freshness.versions(freshness.summary_scopes([unit.id]))
+    return freshness.remember(
+        freshness.key("series", unit.id, [i.id for i in indicators], years, versions),
+        lambda: _monthly_series_of(unit=unit, indicators=indicators, years=years),
+    )
+
+
+def _monthly_series_of(
+    *, unit: Unit, indicators: list[Indicator], years: list[int]
+) -> dict[tuple[int, int], list[MonthPoint]]:
     members = subtree_ids(unit)
-    figures: dict[tuple[int, int], list[Figure]] = defaultdict(list)
-    for figure in Figure.objects.filter(
+    figures: dict[tuple[int, int], list[_MonthFigure]] = defaultdict(list)
+    rows = Figure.objects.filter(
         unit_id__in=list(members), indicator__in=indicators, year__in=years
-    ):
-        figures[(figure.indicator_id, figure.year)].append(figure)
+    ).values_list("indicator_id", "year", *_MonthFigure._fields)
+    for indicator_id, year, *fields in rows:  # plain rows: a province has ~10⁵ of them
+        figures[(indicator_id, year)].append(_MonthFigure(*fields))
     return {
         (indicator.id, year): _month_points(unit, indicator, figures[(indicator.id, year)])
         for indicator in indicators
@@ -600,19 +639,61 @@ def monthly_series_of(
     }
 
 
-def _month_points(unit: Unit, indicator: Indicator, figures: list[Figure]) -> list[MonthPoint]:
+class _MonthFigure(NamedTuple):
+    """What :func:`unit_totals` reads of a figure, without building the model instance."""
+
+    unit_id: int
+    month: int
+    value: Decimal | None
+    numerator: Decimal | None
+    denominator: Decimal | None
+    status: str
+
+    @property
+    def is_estimate(self) -> bool:
+        return self.status == Figure.Status.ESTIMATE
+
+
+def _month_points(unit: Unit, indicator: Indicator, figures: list) -> list[MonthPoint]:
+    """Each month alone and January to it; the cumulative totals of each unit are carried
+    from month to month (one pass over the figures, not twelve)."""
+    by_month: dict[int, list] = defaultdict(list)
+    for figure in figures:
+        by_month[figure.month].append(figure)
+    running: dict[int, UnitTotals] = {}
     points = []
     for month in range(1, 13):
-        in_month = [f for f in figures if f.month == month]
-        to_month = [f for f in figures if f.month <= month]
+        in_month = unit_totals(by_month.get(month, []))
+        for totals in in_month:
+            before = running.get(totals.unit_id)
+            running[totals.unit_id] = totals if before is None else _carried(before, totals)
         points.append(
             MonthPoint(
                 month=month,
-                month_value=combine(indicator.kind, unit_totals(in_month), own_unit_id=unit.id),
-                cumulative=combine(indicator.kind, unit_totals(to_month), own_unit_id=unit.id),
+                month_value=combine(indicator.kind, in_month, own_unit_id=unit.id),
+                cumulative=combine(indicator.kind, running.values(), own_unit_id=unit.id),
             )
         )
     return points
+
+
+def _carried(before: UnitTotals, later: UnitTotals) -> UnitTotals:
+    """A unit's totals up to some month, then a later month added: what :func:`unit_totals`
+    gives for both months' figures together."""
+
+    def add(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+        return None if a is None and b is None else (a or Decimal(0)) + (b or Decimal(0))
+
+    return UnitTotals(
+        unit_id=before.unit_id,
+        total=add(before.total, later.total),
+        numerator=add(before.numerator, later.numerator),
+        denominator=add(before.denominator, later.denominator),
+        last_month=later.last_month,
+        any_estimate=before.any_estimate or later.any_estimate,
+        last_value=later.last_value,
+        last_is_estimate=later.last_is_estimate,
+    )
 
 
 def child_units(unit: Unit) -> list[Unit]:

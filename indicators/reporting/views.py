@@ -10,13 +10,16 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
-from indicators import access, tree
+from indicators import access, freshness, tree
 from indicators.access import Action
 from indicators.approval import approval_label, approval_state
 from indicators.audit import figure_history
@@ -154,6 +157,28 @@ def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpR
         return missing
     if not _existed(unit, period):
         return _out_of_validity(request, unit, period)
+    content = freshness.remember(
+        _page_key(request, unit, period), lambda: _period_content(request, unit, period)
+    )
+    ctx = {"unit": unit, "period_label": capfirst(period.label()), "content": mark_safe(content)}
+    return render(request, "indicators/period_summary.html", ctx)
+
+
+def _page_key(request, unit: Unit, period: Period) -> str:
+    """The period page's body is the same for every reader who sees the same versions of its
+    data (indicators.freshness), the same units above it and may or may not edit its report,
+    in the same language, sort order and day (completeness counts deadlines from today)."""
+    ancestors = tuple(a.id for a in _visible_ancestors(request.user, unit))
+    can_edit = access.can(request.user, Action.ENTER, unit)
+    versions = freshness.versions(freshness.summary_scopes([unit.id]))
+    query = sorted(request.GET.lists())
+    return freshness.key(
+        "period-page", unit.id, period.year, period.key, get_language(), query,
+        timezone.localdate().isoformat(), ancestors, can_edit, versions,
+    )  # fmt: skip
+
+
+def _period_content(request, unit: Unit, period: Period) -> str:
     rows = selectors.period_summary(unit=unit, period=period)
     navigation = _navigation(request.user, unit, period)
     ctx = {
@@ -181,7 +206,7 @@ def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpR
         "completeness": completeness(unit=unit, year=period.year, months=period.months),
         "reporting_url": reverse("reporting-status", args=[unit.code, period.year]),
     }
-    return render(request, "indicators/period_summary.html", ctx)
+    return render_to_string("indicators/_period_summary_content.html", ctx, request)
 
 
 @login_required

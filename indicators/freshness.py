@@ -1,0 +1,213 @@
+"""Caches that never serve a stale number: every entry is keyed on versions read from the database.
+
+Each part of the data has a version (a :class:`~indicators.models.Freshness` row): ``tree``
+(units and lineage), ``catalogue`` (areas, indicators, authorities), ``unit:<id>`` (any row
+of the unit or of a unit under it) and ``own:<id>`` (the unit's own rows: an approval of a
+ward's month also locks and relabels its groups). A write replaces the versions it touches
+with a new random token *in its own transaction*, right after the row is written (the model
+signals at the bottom; bulk writes call :func:`units_changed` themselves). A reader reads the
+versions first (one query) and builds its cache key from them, so:
+
+- after a commit every reader reads the new token and never looks up an entry made before it;
+- a rolled-back token is never reused (it is random), so an entry made under it is dead;
+- an entry made while a writer was still busy holds data at least as new as its key.
+
+Any cache backend is then correct: Django's ``LocMemCache`` per process (the default, no
+dependency) or Redis shared by every replica (``REDIS_URL``). A cache that fails (Redis
+down) only makes the request compute everything again.
+
+A write at unit X changes ``unit:`` of X, of every unit above it and of every unit formed from
+one of those (their figures over the new territory count X's; lineage.py), and ``own:X``.
+A unit's summary depends on ``unit:`` of itself and ``own:`` of itself and the units above.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from indicators.models import (
+    Area,
+    Authority,
+    Figure,
+    Freshness,
+    Indicator,
+    MonthApproval,
+    PeriodReport,
+    Predecessor,
+    Target,
+    Unit,
+)
+
+log = logging.getLogger(__name__)
+
+EVERYTHING = "all"  # bumped by bulk loaders that write around the models (demo, benchmark)
+TREE = "tree"
+CATALOGUE = "catalogue"
+TIMEOUT = 24 * 3600  # an entry is never stale; the timeout only frees memory of dead keys
+_MISSING = object()
+
+T = TypeVar("T")
+
+
+def unit_scope(unit_id: int) -> str:
+    return f"unit:{unit_id}"
+
+
+def own_scope(unit_id: int) -> str:
+    return f"own:{unit_id}"
+
+
+# --- Reading and changing versions ---------------------------------------------------------
+
+
+def tokens(scopes: Iterable[str]) -> dict[str, str]:
+    """The current token of each scope and of ``all`` (``""`` for one never changed); one
+    query."""
+    wanted = set(scopes) | {EVERYTHING}
+    found = dict(Freshness.objects.filter(scope__in=wanted).values_list("scope", "token"))
+    return {scope: found.get(scope, "") for scope in wanted}
+
+
+def versions(scopes: Iterable[str], found: dict[str, str] | None = None) -> tuple:
+    """The tokens of ``scopes`` (and ``all``) as a sorted tuple, for a cache key; from
+    ``found`` (a :func:`tokens` answer that holds them) or one query."""
+    scopes = set(scopes) | {EVERYTHING}
+    found = tokens(scopes) if found is None else found
+    return tuple(sorted((scope, found[scope]) for scope in scopes))
+
+
+def bump(scopes: Iterable[str]) -> None:
+    """Give ``scopes`` a new token, in the caller's transaction (one upsert, in scope order so
+    that two writers never lock the rows in opposite orders)."""
+    token = secrets.token_hex(16)
+    rows = [Freshness(scope=scope, token=token) for scope in sorted(set(scopes))]
+    if rows:
+        Freshness.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["scope"], update_fields=["token"]
+        )
+
+
+def affected_scopes(unit_ids: Iterable[int]) -> set[str]:
+    """The scopes a write at ``unit_ids`` changes (see the module's docstring)."""
+    from indicators import tree  # tree.py reads its own version through this module
+
+    units = tree.current()
+    unit_ids = set(unit_ids)
+    holders: set[int] = set()
+    for unit_id in unit_ids:
+        holders.update(units.chain_ids(unit_id) if unit_id in units else [unit_id])
+    frontier = set(holders)
+    while frontier:  # units formed from a holder count its figures: they and their parents
+        formed = {s for unit_id in frontier for s in units.successors_of.get(unit_id, ())}
+        frontier = set()
+        for successor in formed:
+            frontier.update(c for c in units.chain_ids(successor) if c not in holders)
+        holders |= frontier
+    return {unit_scope(u) for u in holders} | {own_scope(u) for u in unit_ids}
+
+
+def units_changed(unit_ids: Iterable[int]) -> None:
+    """Rows of ``unit_ids`` were written (figures, targets, approvals, written sections)."""
+    bump(affected_scopes(unit_ids))
+
+
+def summary_scopes(unit_ids: Iterable[int]) -> set[str]:
+    """The scopes a summary of each of ``unit_ids`` (with the units under it) depends on."""
+    from indicators import tree
+
+    units = tree.current()
+    scopes = {TREE, CATALOGUE}
+    for unit_id in unit_ids:
+        scopes.add(unit_scope(unit_id))
+        scopes.update(own_scope(holder) for holder in units.chain_ids(unit_id))
+    return scopes
+
+
+# --- The cache -----------------------------------------------------------------------------
+
+
+def key(name: str, *parts) -> str:
+    """A cache key: ``name`` and a digest of ``parts`` (versions, unit, period, language…)."""
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
+    return f"{name}:{digest}"
+
+
+def get_many(keys: Iterable[str]) -> dict:
+    try:
+        return cache.get_many(list(keys))
+    except Exception:  # a cache that fails costs time, never an answer
+        log.warning("cache read failed", exc_info=True)
+        return {}
+
+
+def set_many(values: dict) -> None:
+    try:
+        cache.set_many(values, TIMEOUT)
+    except Exception:
+        log.warning("cache write failed", exc_info=True)
+
+
+def remember(cache_key: str, compute: Callable[[], T]) -> T:
+    """The value kept under ``cache_key``, or ``compute()`` kept there from now on."""
+    found = get_many([cache_key]).get(cache_key, _MISSING)
+    if found is not _MISSING:
+        return found
+    value = compute()
+    set_many({cache_key: value})
+    return value
+
+
+# --- What changes which version -----------------------------------------------------------
+
+
+def rows_changed(model, rows: list) -> None:
+    """What the signals below do for a save, for rows written in bulk (which send none)."""
+    if not rows:
+        return
+    if model in (Unit, Predecessor):
+        _tree_changed()
+    elif model in (Area, Indicator, Authority):
+        bump([CATALOGUE])
+    else:
+        units_changed({row.unit_id for row in rows})
+
+
+@receiver(post_save, sender=Unit, dispatch_uid="freshness-unit-save")
+@receiver(post_delete, sender=Unit, dispatch_uid="freshness-unit-delete")
+@receiver(post_save, sender=Predecessor, dispatch_uid="freshness-lineage-save")
+@receiver(post_delete, sender=Predecessor, dispatch_uid="freshness-lineage-delete")
+def _tree_changed(**kwargs) -> None:
+    from indicators import tree
+
+    bump([TREE])
+    tree.forget()
+
+
+@receiver(post_save, sender=Area, dispatch_uid="freshness-area-save")
+@receiver(post_delete, sender=Area, dispatch_uid="freshness-area-delete")
+@receiver(post_save, sender=Indicator, dispatch_uid="freshness-indicator-save")
+@receiver(post_delete, sender=Indicator, dispatch_uid="freshness-indicator-delete")
+@receiver(post_save, sender=Authority, dispatch_uid="freshness-authority-save")
+@receiver(post_delete, sender=Authority, dispatch_uid="freshness-authority-delete")
+def _catalogue_changed(**kwargs) -> None:
+    bump([CATALOGUE])
+
+
+@receiver(post_save, sender=Figure, dispatch_uid="freshness-figure-save")
+@receiver(post_delete, sender=Figure, dispatch_uid="freshness-figure-delete")
+@receiver(post_save, sender=Target, dispatch_uid="freshness-target-save")
+@receiver(post_delete, sender=Target, dispatch_uid="freshness-target-delete")
+@receiver(post_save, sender=MonthApproval, dispatch_uid="freshness-approval-save")
+@receiver(post_delete, sender=MonthApproval, dispatch_uid="freshness-approval-delete")
+@receiver(post_save, sender=PeriodReport, dispatch_uid="freshness-report-save")
+@receiver(post_delete, sender=PeriodReport, dispatch_uid="freshness-report-delete")
+def _unit_rows_changed(instance, **kwargs) -> None:
+    units_changed([instance.unit_id])
