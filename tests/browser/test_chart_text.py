@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from indicators import freshness
 from indicators.models import Indicator, Unit
 
 pytestmark = pytest.mark.browser
@@ -17,6 +18,7 @@ def test_a_name_written_as_a_link_shows_literally_and_makes_no_link(visit):
     # name a bar of the groups compared.
     Indicator.objects.filter(code="thu-ngan-sach").update(short_name=LINK)
     Unit.objects.filter(code="chanh-lo-to-1").update(name=LINK)
+    freshness.bump([freshness.EVERYTHING])  # update() sends no signal: the caches must know
     browser = visit()
     page = browser.open(NINE_MONTHS)
     browser.wait_for_charts()
