@@ -226,3 +226,25 @@ def test_a_count_refuses_one_and_a_half_in_the_grid(demo, staff_client):
         "không nhận số lẻ." in response.content.decode()
     )
     assert "xay-dung-sai-phep" not in figures()
+
+
+def test_an_english_grid_saves_back_the_numbers_it_shows(demo, staff_client):
+    """English writes 1500 as "1,500"; sent back unchanged, the grid must read it as 1500."""
+    from django.conf import settings
+
+    from indicators.models import Indicator, Unit
+
+    Figure.objects.create(
+        unit=Unit.objects.get(code="chanh-lo"),
+        indicator=Indicator.objects.get(code="lan-chiem-via-he"),
+        year=2023,
+        month=11,
+        value=1500,
+    )
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = open_month(staff_client, month="11")
+    assert 'value="1,500"' in response.content.decode()
+    data = form_data(response)
+    response = staff_client.post(ENTER + "?unit=chanh-lo&year=2023&month=11", data)
+    assert response.status_code == 302
+    assert figures(month=11)["lan-chiem-via-he"].value == 1500

@@ -79,6 +79,12 @@ def test_a_vietnamese_form_reads_dots_as_thousands():
     assert parse_number("1,500", dots_group_thousands=True) == Decimal("1.5")
 
 
+def test_an_english_form_reads_commas_as_thousands_as_it_writes_them():
+    assert parse_number("1,234", commas_group_thousands=True) == Decimal("1234")
+    assert parse_number("1.500", commas_group_thousands=True) == Decimal("1.5")
+    assert parse_number("6,021,447,000", commas_group_thousands=True) == Decimal("6021447000")
+
+
 @pytest.mark.parametrize("text", ["abc", "12a", "1.2.3", "6.02.447", "1,2,3", "--1", "", "   "])
 def test_text_that_is_not_a_number_is_refused_with_a_message(text):
     with pytest.raises(NumberFormatError) as error:

@@ -78,14 +78,18 @@ _DOT_DECIMAL = re.compile(r"^-?\d+\.\d+$")  # 86.7
 _ONE_GROUP = re.compile(r"^-?\d{1,3}[.,]\d{3}$")  # 1.500 or 1,500: thousands or decimals?
 
 
-def parse_number(text: str, *, dots_group_thousands: bool = False) -> Decimal:
+def parse_number(
+    text: str, *, dots_group_thousands: bool = False, commas_group_thousands: bool = False
+) -> Decimal:
     """Read a number typed by a person, in Vietnamese or English form.
 
     Accepted: "6021447000", "6.021.447.000", "6.021.447.000,5", "86,7", "86.7",
     "6,021,447,000". A single separator followed by exactly three digits ("1.500", "1,500") is
     ambiguous — a thousands group in one language, decimals in the other — and is refused unless
     the caller knows the writer's convention: ``dots_group_thousands=True`` (a form shown in
-    Vietnamese) reads "1.500" as 1500 and "1,500" as 1,5.
+    Vietnamese) reads "1.500" as 1500 and "1,500" as 1,5; ``commas_group_thousands=True`` (a
+    form shown in English, which writes 1234 as "1,234") reads "1,500" as 1500 and "1.500" as
+    1.5.
 
     Raises :class:`NumberFormatError` with a message for the user.
     """
@@ -94,7 +98,9 @@ def parse_number(text: str, *, dots_group_thousands: bool = False) -> Decimal:
         cleaned = cleaned[:-1]
     if not cleaned:
         raise NumberFormatError(_("Chưa nhập số."))
-    if _ONE_GROUP.match(cleaned):
+    if _ONE_GROUP.match(cleaned) and commas_group_thousands and not dots_group_thousands:
+        canonical = cleaned.replace(",", "")
+    elif _ONE_GROUP.match(cleaned):
         if not dots_group_thousands:
             raise NumberFormatError(
                 _(

@@ -48,7 +48,10 @@ class VietnameseNumberField(forms.CharField):
         if text in self.empty_values:
             return None
         try:
-            number = parse_number(text, dots_group_thousands=get_language() != "en")
+            english = get_language() == "en"  # each language reads the form it shows
+            number = parse_number(
+                text, dots_group_thousands=not english, commas_group_thousands=english
+            )
         except NumberFormatError as error:
             raise forms.ValidationError(str(error), code="invalid") from None
         sign, digits, exponent = number.as_tuple()
