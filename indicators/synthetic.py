@@ -1,7 +1,7 @@
 """Synthetic data at any size, for the benchmark (``manage.py generate_data``, ``make bench``).
 
-A realistic country after the 2025 reform: a root ("Cả nước", only when there are several
-provinces) → provinces → communes (ward, commune, special zone) → residential groups. Part of
+A realistic country after the 2025 reform: a root ("Cả nước") → provinces → communes
+(ward, commune, special zone) → residential groups. Part of
 the communes were formed on 1 July 2025 from old communes (wholly, and now and then from part of
 one split between two new communes); the old communes keep their old district and their own
 groups, and end on 30 June 2025. The indicators are the shipped catalogue, plus synthetic ones
@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock
 from decimal import Decimal
+from itertools import zip_longest
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -112,13 +113,16 @@ def catalogue(count: int) -> list[Indicator]:
     figure uses them, so the pages show what was generated."""
     load_catalogue()
     shipped = list(Indicator.objects.filter(code__in=_catalogue_codes()).order_by("id"))
-    # One of each kind and entry level first, so a small set still has every kind.
+    # One of each kind and entry level first, commune and group levels in turn, so that a
+    # small set still has both levels and every kind.
     seen: set[tuple[str, bool]] = set()
-    first, rest = [], []
+    by_level: dict[bool, list[Indicator]] = {False: [], True: []}
+    rest = []
     for indicator in shipped:
         key = (indicator.kind, indicator.is_entered_at("group"))
-        (rest if key in seen else first).append(indicator)
+        (rest if key in seen else by_level[key[1]]).append(indicator)
         seen.add(key)
+    first = [i for pair in zip_longest(by_level[False], by_level[True]) for i in pair if i]
     chosen = (first + rest)[:count]
     unused = [i.id for i in shipped if i not in chosen]
     Indicator.objects.filter(id__in=unused, figures__isnull=True).update(is_active=False)
@@ -174,10 +178,9 @@ def plan_tree(size: Size) -> list[Plan]:
     """Parents before children, predecessors before the units formed from them."""
     provinces = size.province_count()
     plans: list[Plan] = []
-    root = None
-    if provinces > 1:
-        root = f"{PREFIX}vn"
-        plans.append(Plan(root, "Cả nước (dữ liệu tổng hợp)", "province", None, 0))
+    # There is no "country" level (Unit.Level); the root is a province-level unit above all.
+    root = f"{PREFIX}vn"
+    plans.append(Plan(root, "Cả nước (dữ liệu tổng hợp)", "province", None, 0))
     per_province = _split(size.communes, provinces)
     reform = size.reform_share > 0 and _last_year(size) >= REFORM_DAY.year
     for p, commune_count in enumerate(per_province, start=1):
