@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test browser office demo lint check-migrations lock messages clean
+.PHONY: run test install install-test browser office demo lint check-migrations lock messages clean bench
 
 # Exact versions come from the lock files (see "Locked versions" in README.md); the project
 # itself is installed on top without resolving anything again.
@@ -51,6 +51,14 @@ test: install-test browser office
 lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The benchmark (README "Benchmarks"): builds a synthetic data set of SIZE (ward, city, province,
+# national) and prints one line per measure. DATABASE_URL picks the engine (default: a SQLite
+# file in build/bench/); BENCH_ARGS="--reuse" keeps a data set already built.
+SIZE ?= province
+BENCH_ARGS ?=
+bench: install
+	$(PY) scripts/bench --size $(SIZE) $(BENCH_ARGS)
 
 # Fails when a model change has no migration yet.
 check-migrations: export DJANGO_DEBUG = 1
