@@ -37,6 +37,7 @@ from itertools import zip_longest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from indicators import freshness, tree
 from indicators.core.entry_rules import default_decimal_places, enters
 from indicators.demo import load_catalogue
 from indicators.models import (
@@ -602,6 +603,9 @@ def generate(size: Size, *, replace: bool = False, log=print) -> Built:
         with connection.cursor() as cursor:
             for model in (Figure, Target, MonthApproval, Unit):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
+    # Written around the models: no signal told the caches (indicators/freshness.py).
+    freshness.bump([freshness.EVERYTHING])
+    tree.forget()
     built.seconds = time.perf_counter() - started
     return built
 
