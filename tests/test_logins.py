@@ -144,12 +144,34 @@ def test_purge_deletes_login_records_past_retention_and_ended_sessions(db, setti
     assert list(Session.objects.values_list("session_key", flat=True)) == ["con-han"]
 
 
-def test_a_session_ends_after_the_idle_time_and_each_request_extends_it(staff_client, settings):
+def test_a_session_ends_after_the_idle_time_and_a_request_extends_it(
+    staff_client, settings, monkeypatch
+):
+    import time
+
     settings.SESSION_COOKIE_AGE = 8 * 60 * 60
     staff_client.get(reverse("admin:index"))
     session = Session.objects.get()
     remaining = session.expire_date - timezone.now()
     assert timedelta(hours=7, minutes=59) < remaining <= timedelta(hours=8)
-    Session.objects.update(expire_date=timezone.now() + timedelta(minutes=5))
+    soon = timezone.now() + timedelta(minutes=5)
+    Session.objects.update(expire_date=soon)
+    # Within the minute: no write, the session keeps its expiry.
+    staff_client.get(reverse("admin:index"))
+    assert Session.objects.get().expire_date == soon
+    # A minute later the next request extends it to the whole idle time again.
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
     staff_client.get(reverse("admin:index"))
     assert Session.objects.get().expire_date - timezone.now() > timedelta(hours=7, minutes=59)
+
+
+def test_a_signed_in_page_view_within_the_minute_writes_no_session_row(staff_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff_client.get(reverse("admin:index"))  # the first request stamps the session
+    with CaptureQueriesContext(connection) as queries:
+        staff_client.get(reverse("admin:index"))
+    sql = [q["sql"] for q in queries if "django_session" in q["sql"]]
+    assert sql and all(statement.startswith("SELECT") for statement in sql)

@@ -98,6 +98,7 @@ print(json.dumps({
     "TRUSTED_PROXIES": s.TRUSTED_PROXIES,
     "SESSION_COOKIE_AGE": s.SESSION_COOKIE_AGE,
     "SESSION_SAVE_EVERY_REQUEST": s.SESSION_SAVE_EVERY_REQUEST,
+    "WARD_REPORT_SESSION_REFRESH_SECONDS": s.WARD_REPORT_SESSION_REFRESH_SECONDS,
     "LOGIN_RECORDS_RETENTION_DAYS": s.LOGIN_RECORDS_RETENTION_DAYS,
     "CACHE_BACKEND": s.CACHES["default"]["BACKEND"],
     "CACHE_LOCATION": s.CACHES["default"].get("LOCATION"),
@@ -198,7 +199,9 @@ def test_production_defaults_turn_every_protection_on():
     assert (shown["AXES_FAILURE_LIMIT"], shown["AXES_COOLOFF_MINUTES"]) == (5, 15)
     assert (shown["AXES_ADDRESS_USERNAME_LIMIT"], shown["TRUSTED_PROXIES"]) == (10, 1)
     assert shown["SESSION_COOKIE_AGE"] == 8 * 60 * 60  # idle for a working day
-    assert shown["SESSION_SAVE_EVERY_REQUEST"] is True
+    # extended by a request at most once a minute (SessionRefreshMiddleware), not on each one
+    assert shown["SESSION_SAVE_EVERY_REQUEST"] is False
+    assert shown["WARD_REPORT_SESSION_REFRESH_SECONDS"] == 60
     assert shown["LOGIN_RECORDS_RETENTION_DAYS"] == 90
     # Nothing to install: this process's memory as the cache, sessions in the database, and
     # no read replica.

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "indicators.middleware.SessionRefreshMiddleware",
     "indicators.middleware.VietnameseFirstMiddleware",
     "indicators.middleware.UnitTreeMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -227,7 +228,10 @@ X_FRAME_OPTIONS = "DENY"
 # Sessions end after DJANGO_SESSION_IDLE_MINUTES without a request (8 hours: a working day);
 # every request pushes the end back. `manage.py purge_expired` deletes ended sessions.
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_IDLE_MINUTES", 8 * 60) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle timeout is extended by a signed-in request at most once a minute
+# (indicators.middleware.SessionRefreshMiddleware), not by a session write per request.
+SESSION_SAVE_EVERY_REQUEST = False
+WARD_REPORT_SESSION_REFRESH_SECONDS = env_int("WARD_REPORT_SESSION_REFRESH_SECONDS", 60)
 
 
 def _caches_from_env() -> dict:
