@@ -121,6 +121,8 @@ def test_bench_prints_every_measure_at_tiny_size(tmp_path):
             "1",
             "--warmup",
             "0",
+            "--cold",
+            "1",
             "--import-figures",
             "50",
         ],
@@ -143,7 +145,10 @@ def test_bench_prints_every_measure_at_tiny_size(tmp_path):
         "import 50 figures",
     ]
     for name in measures:
-        [found] = [line for line in lines if line.startswith(name)]
+        [found] = [line for line in lines if line.startswith(name) and ", cold" not in line]
         assert " tiny " in found
         assert found.split()[-1].isdigit()  # how many timed requests
+        if not name.startswith("import"):  # and the first request after a write
+            [cold] = [line for line in lines if line.startswith(f"{name}") and ", cold" in line]
+            assert cold.split()[-1] == "1"
     assert " ms " in next(line for line in lines if line.startswith("ward page"))
