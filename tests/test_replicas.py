@@ -20,6 +20,7 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.db import connections, transaction
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -175,6 +176,7 @@ def test_the_period_page_reads_the_replica_and_the_writer_reads_the_primary(
     from tests.test_month_entry import form_data
 
     def period_page(path="/units/chanh-lo/2023/m10/"):
+        cache.clear()  # the page's figures are read, not served from the page cache
         with (
             CaptureQueriesContext(connections["replica"]) as on_replica,
             CaptureQueriesContext(connections["default"]) as on_primary,
