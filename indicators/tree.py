@@ -84,27 +84,24 @@ class UnitTree:
 
     def subtree_ids(self, unit_id: int) -> list[int]:
         """``unit_id`` and every unit under it at any depth, parents before their children."""
-        found = [unit_id]
-        seen = {unit_id}
-        for current in found:  # grows while iterating: a breadth-first walk
-            for child in self.children_of.get(current, []):
-                if child not in seen:
-                    seen.add(child)
-                    found.append(child)
-        return found
+        return self._below(unit_id, lambda _unit: True)
 
     def subtree_during(self, unit_id: int, first_day: date, last_day: date) -> list[int]:
         """:meth:`subtree_ids` without the units that did not exist on any day of
         ``first_day``–``last_day``, nor the units under them (a group of a ward that had
         ended went with it)."""
+        return self._below(
+            unit_id, lambda unit: overlaps(unit.valid_from, unit.valid_until, first_day, last_day)
+        )
+
+    def _below(self, unit_id: int, keep) -> list[int]:
+        """``unit_id`` and the units under it that ``keep`` keeps, with the units under each
+        kept one: a breadth-first walk, loop-safe."""
         found = [unit_id]
         seen = {unit_id}
-        for current in found:
+        for current in found:  # grows while iterating
             for child in self.children_of.get(current, []):
-                unit = self.units[child]
-                if child not in seen and overlaps(
-                    unit.valid_from, unit.valid_until, first_day, last_day
-                ):
+                if child not in seen and keep(self.units[child]):
                     seen.add(child)
                     found.append(child)
         return found

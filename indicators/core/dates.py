@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 EXCEL_DATE_FORMAT = "dd/mm/yyyy"
 EXCEL_DATETIME_FORMAT = 'hh:mm "ngày" dd/mm/yyyy'
@@ -30,3 +31,9 @@ def written_date(day: date) -> str:
     """A date in the active language's one form ("01/07/2025" in Vietnamese), for messages
     built in Python."""
     return date_format(day, "DATE_FORMAT")
+
+
+def written_moment(moment: datetime) -> str:
+    """A moment in the site's time zone and the active language's one form ("14:29 ngày
+    01/12/2026" in Vietnamese), for messages built in Python."""
+    return date_format(localtime(moment), "SHORT_DATETIME_FORMAT")

@@ -26,7 +26,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from indicators import access, approval
@@ -34,6 +33,7 @@ from indicators import tree as unit_tree
 from indicators.access import Action
 from indicators.audit import FigureSnapshot
 from indicators.core import lineage_rules
+from indicators.core.dates import written_moment
 from indicators.core.entry_rules import decimals_of
 from indicators.entry.comparisons import earlier_figures
 from indicators.models import (
@@ -317,9 +317,7 @@ class ConcurrentEdit(Exception):
         ) % {
             "user": edit.changed_by or _("người khác"),
             "indicator": edit.indicator.name,
-            "when": date_format(timezone.localtime(edit.changed_at), "SHORT_DATETIME_FORMAT")
-            if edit.changed_at
-            else "—",
+            "when": written_moment(edit.changed_at) if edit.changed_at else "—",
             "now": edit.now.text if edit.now else _("(đã xóa)"),
         }
 

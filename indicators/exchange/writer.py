@@ -15,12 +15,11 @@ from datetime import datetime
 from typing import IO
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from indicators import approval, freshness, tree
+from indicators.core.dates import written_moment
 from indicators.entry.services import (
     bulk_model_update,
     replace_predecessors,
@@ -149,15 +148,15 @@ def changed_since(plan: ImportPlan, moment: datetime | None) -> list[CellError]:
                     change.record.row,
                     "",
                     _("“%(row)s” đã được %(user)s lưu lúc %(when)s, sau khi bạn xem trước.")
-                    % {"row": change.current, "user": user, "when": display_datetime(record)},
+                    % {
+                        "row": change.current,
+                        "user": user,
+                        "when": written_moment(record.history_date),
+                    },
                 )
             )
     found.sort(key=lambda e: (e.sheet, e.row))
     return found[:CHANGED_ROWS_SHOWN]
-
-
-def display_datetime(record) -> str:
-    return date_format(timezone.localtime(record.history_date), "SHORT_DATETIME_FORMAT")
 
 
 def _written_meanwhile() -> str:
