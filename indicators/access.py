@@ -74,9 +74,16 @@ def _is_superuser(user) -> bool:
 
 
 def _grants(user) -> list[tuple[int, str]]:
+    """The user's (unit id, role) pairs, read once per user object (with what
+    :func:`unit_ids_for` keeps, and dropped with it by :func:`forget`)."""
     if not (user.is_authenticated and user.is_active):
         return []
-    return list(RoleGrant.objects.filter(user=user).values_list("unit_id", "role"))
+    cache = getattr(user, "_unit_ids_by_action", None)
+    if cache is None:
+        cache = user._unit_ids_by_action = {}
+    if "grants" not in cache:
+        cache["grants"] = list(RoleGrant.objects.filter(user=user).values_list("unit_id", "role"))
+    return cache["grants"]
 
 
 def unit_ids_for(user, action: Action) -> frozenset[int] | None:
@@ -111,7 +118,7 @@ def _unit_ids_for(user, action: Action) -> frozenset[int]:
     if not grants:
         return frozenset()
     units = tree.current()
-    members_of = {unit_id: units.subtree_ids(unit_id) for unit_id, _role in grants}
+    members_of = {unit_id: units.subtree_set(unit_id) for unit_id, _role in grants}
     return allowed_units(grants, members_of, action)
 
 

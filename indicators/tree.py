@@ -33,6 +33,12 @@ class UnitTree:
     # Lineage: unit id → [(predecessor id, share)] in the links' order, and the reverse.
     predecessors_of: dict[int, list[tuple[int, Decimal]]] = field(default_factory=dict)
     successors_of: dict[int, list[int]] = field(default_factory=dict)
+    # Walks already made: the tree is never changed once read (a save reads a new one), and
+    # it is kept across requests, so a grant on a province is not walked on every page.
+    _subtrees: dict[int, frozenset[int]] = field(default_factory=dict, repr=False, compare=False)
+    _subtree_lists: dict[int, tuple[int, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def load(cls) -> UnitTree:
@@ -84,7 +90,17 @@ class UnitTree:
 
     def subtree_ids(self, unit_id: int) -> list[int]:
         """``unit_id`` and every unit under it at any depth, parents before their children."""
-        return self._below(unit_id, lambda _unit: True)
+        found = self._subtree_lists.get(unit_id)
+        if found is None:
+            found = self._subtree_lists[unit_id] = tuple(self._below(unit_id, lambda _unit: True))
+        return list(found)
+
+    def subtree_set(self, unit_id: int) -> frozenset[int]:
+        """:meth:`subtree_ids` as a set, made once per tree."""
+        found = self._subtrees.get(unit_id)
+        if found is None:
+            found = self._subtrees[unit_id] = frozenset(self.subtree_ids(unit_id))
+        return found
 
     def subtree_during(self, unit_id: int, first_day: date, last_day: date) -> list[int]:
         """:meth:`subtree_ids` without the units that did not exist on any day of

@@ -404,6 +404,171 @@ def _grouped_totals(
     return result
 
 
+# --- Subtree totals, kept per unit ----------------------------------------------------------
+
+# A subtree of at most this many units is read in one query; a larger one is its own figures
+# plus each child's subtree totals, each kept in the cache under that child's own version. After
+# a figure is saved in one ward, a province's totals are its 149 other wards' kept totals and
+# the one ward read again, not every figure of the province.
+SMALL_SUBTREE = 64
+
+
+@dataclass(frozen=True)
+class SubtreeTotals:
+    """One indicator of one unit and everything under it, up to one cutoff month."""
+
+    own: UnitTotals | None  # the unit's own figures
+    subtree: UnitTotals | None  # the unit's and every unit's under it, merged (merge_totals)
+    reported: int = 0  # units of the subtree that enter the indicator and have a figure
+
+
+def merge_totals(unit_id: int, parts: Iterable[UnitTotals | None]) -> UnitTotals | None:
+    """Several units' totals as one, for every kind but ``reported``: the sums add up, the
+    last month is the latest, a level's value is the sum of each unit's last value (what
+    :func:`combine` makes of the parts). None when no part has a figure."""
+    parts = [p for p in parts if p is not None and p.last_month]
+    if not parts:
+        return None
+    return UnitTotals(
+        unit_id=unit_id,
+        total=_sum_or_none(p.total for p in parts),
+        numerator=_sum_or_none(p.numerator for p in parts),
+        denominator=_sum_or_none(p.denominator for p in parts),
+        last_month=max(p.last_month for p in parts),
+        any_estimate=any(p.any_estimate for p in parts),
+        last_value=_sum_or_none(p.last_value for p in parts),
+        last_is_estimate=any(p.last_is_estimate for p in parts),
+    )
+
+
+def combine_subtree(kind: str, totals: SubtreeTotals | None, *, unit_id: int) -> Aggregate:
+    """:func:`combine` of a unit and everything under it, from its :class:`SubtreeTotals`."""
+    if totals is None or totals.subtree is None:
+        return Aggregate()
+    if kind == Indicator.Kind.REPORTED:
+        if totals.own is None or not totals.own.last_month:
+            return Aggregate(not_aggregable=True, last_month=totals.subtree.last_month)
+        return combine(kind, [totals.own], own_unit_id=unit_id)
+    return combine(kind, [totals.subtree], own_unit_id=unit_id)
+
+
+SubtreeKey = tuple[int, int, int]  # (indicator, unit, cutoff month)
+
+
+def subtree_totals(
+    *,
+    unit_ids: Iterable[int],
+    indicators: dict[int, Indicator],
+    year: int,
+    first_month: int,
+    cutoffs: Iterable[int],
+) -> dict[SubtreeKey, SubtreeTotals]:
+    """(indicator, unit, cutoff) → the unit's :class:`SubtreeTotals` of ``year`` from
+    ``first_month`` to each cutoff month (both inclusive).
+
+    Each unit's entry is kept in the cache under the version of its subtree (``unit:<id>``,
+    indicators.freshness); only the units whose data changed are computed again, from their
+    figures when their subtree is small and from their children's entries otherwise. A few
+    queries per level of the tree, whatever the number of units, indicators or months.
+    """
+    units_tree = tree.current()
+    unit_ids = [u for u in dict.fromkeys(unit_ids) if u in units_tree]
+    cutoffs = sorted(set(cutoffs))
+    if not unit_ids or not cutoffs:
+        return {}
+    shared = {freshness.TREE, freshness.CATALOGUE}
+    found = freshness.tokens(shared | {freshness.unit_scope(u) for u in unit_ids})
+    keys = {
+        unit_id: freshness.key(
+            "subtree",
+            unit_id,
+            year,
+            first_month,
+            cutoffs,
+            freshness.versions(shared | {freshness.unit_scope(unit_id)}, found),
+        )
+        for unit_id in unit_ids
+    }
+    kept = freshness.get_many(keys.values())
+    missing = [unit_id for unit_id in unit_ids if keys[unit_id] not in kept]
+    computed = (
+        _compute_subtree_totals(
+            missing,
+            indicators=indicators,
+            year=year,
+            first_month=first_month,
+            cutoffs=cutoffs,
+        )
+        if missing
+        else {}
+    )
+    freshness.set_many({keys[unit_id]: computed[unit_id] for unit_id in missing})
+    result = {}
+    for unit_id in unit_ids:
+        entry = computed[unit_id] if unit_id in computed else kept[keys[unit_id]]
+        for (indicator_id, cutoff), totals in entry.items():
+            result[(indicator_id, unit_id, cutoff)] = totals
+    return result
+
+
+def _compute_subtree_totals(
+    unit_ids: list[int],
+    *,
+    indicators: dict[int, Indicator],
+    year: int,
+    first_month: int,
+    cutoffs: list[int],
+) -> dict[int, dict[tuple[int, int], SubtreeTotals]]:
+    """:func:`subtree_totals` of ``unit_ids`` without their own cache entries: unit → {(indicator,
+    cutoff) → totals}."""
+    units_tree = tree.current()
+    members = {unit_id: units_tree.subtree_ids(unit_id) for unit_id in unit_ids}
+    large = {unit_id for unit_id in unit_ids if len(members[unit_id]) > SMALL_SUBTREE}
+    roots_of: dict[int, list[int]] = defaultdict(list)  # unit read → the asked units it is in
+    for unit_id in unit_ids:
+        for member in [unit_id] if unit_id in large else members[unit_id]:
+            roots_of[member].append(unit_id)
+    points = _point_values(
+        unit_ids=roots_of, years=[year], months=range(first_month, cutoffs[-1] + 1)
+    )
+    own = _grouped_totals(
+        unit_ids=roots_of, year=year, first_month=first_month, cutoffs=cutoffs, points=points
+    )
+    parent_of = {  # a unit above is never counted again under itself (a loop in stored rows)
+        child: unit_id
+        for unit_id in large
+        for child in units_tree.children_of.get(unit_id, [])
+        if child not in units_tree.chain_ids(unit_id)
+    }
+    below = subtree_totals(
+        unit_ids=parent_of,
+        indicators=indicators,
+        year=year,
+        first_month=first_month,
+        cutoffs=cutoffs,
+    )
+    parts: dict[tuple[int, int, int], list[UnitTotals]] = defaultdict(list)
+    reported: Counter[tuple[int, int, int]] = Counter()
+    for (indicator_id, unit_id, cutoff), totals in own.items():
+        indicator = indicators.get(indicator_id)
+        enters = indicator is not None and indicator.is_entered_at(units_tree.get(unit_id).level)
+        for root_id in roots_of[unit_id]:
+            parts[(root_id, indicator_id, cutoff)].append(totals)
+            reported[(root_id, indicator_id, cutoff)] += enters
+    for (indicator_id, child_id, cutoff), child in below.items():
+        if child.subtree is not None:
+            parts[(parent_of[child_id], indicator_id, cutoff)].append(child.subtree)
+            reported[(parent_of[child_id], indicator_id, cutoff)] += child.reported
+    result: dict[int, dict[tuple[int, int], SubtreeTotals]] = {u: {} for u in unit_ids}
+    for (root_id, indicator_id, cutoff), found in parts.items():
+        result[root_id][(indicator_id, cutoff)] = SubtreeTotals(
+            own=own.get((indicator_id, root_id, cutoff)),
+            subtree=merge_totals(root_id, found),
+            reported=reported[(root_id, indicator_id, cutoff)],
+        )
+    return result
+
+
 def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorRow]]:
     """The period summary of each unit (with everything under it), keyed by unit id.
 
@@ -431,7 +596,8 @@ def summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorR
 
 
 def compute_summaries(*, units: list[Unit], period: Period) -> dict[int, list[IndicatorRow]]:
-    """:func:`summaries` computed from the figures, without the cache.
+    """:func:`summaries` computed again, from the subtree totals of each unit
+    (:func:`subtree_totals`, kept per unit).
 
     Rows cover every active indicator, in catalogue order, whether or not it has a figure: an
     indicator the unit (or a unit under it) enters and has not reported still has its row, with
@@ -442,59 +608,51 @@ def compute_summaries(*, units: list[Unit], period: Period) -> dict[int, list[In
     (:func:`compared_months`). A fixed number of queries, whatever the number of units,
     indicators or months.
     """
-    trees = subtrees(units)
-    owner_of: dict[int, list[int]] = defaultdict(list)  # unit id → the requested units above it
-    for root_id, members in trees.items():
-        for member_id in members:
-            owner_of[member_id].append(root_id)
-    points = _point_values(
-        unit_ids=owner_of, years=[period.year, period.year - 1], months=period.months
-    )
     # An indicator taken out of use leaves the periods still open, never an approved one:
     # what was approved keeps every row it had.
     indicators = list(Indicator.objects.select_related("area"))
+    by_id = {indicator.id: indicator for indicator in indicators}
     approved = {
         unit_id
         for unit_id, state in approval.approval_states(units=units, period=period).items()
         if state == approval.PeriodState.APPROVED
     }
-
-    def per_root(totals, cutoff_of) -> dict[tuple[int, int], list[UnitTotals]]:
-        """(root, indicator) → the units' totals up to that row's cutoff month."""
-        found: dict[tuple[int, int], list[UnitTotals]] = defaultdict(list)
-        for (indicator_id, unit_id, cutoff), unit_total in totals.items():
-            for root_id in owner_of[unit_id]:
-                if cutoff_of(root_id, indicator_id) == cutoff:
-                    found[(root_id, indicator_id)].append(unit_total)
-        return found
-
-    this_year = per_root(
-        _grouped_totals(
-            unit_ids=owner_of,
-            year=period.year,
-            first_month=period.first_month,
-            cutoffs=[period.last_month],
-            points=points,
-        ),
-        lambda _root, _indicator: period.last_month,
+    unit_ids = [unit.id for unit in units]
+    this_year = subtree_totals(
+        unit_ids=unit_ids,
+        indicators=by_id,
+        year=period.year,
+        first_month=period.first_month,
+        cutoffs=[period.last_month],
     )
     current: dict[tuple[int, int], Aggregate] = {}
     compared: dict[tuple[int, int], int] = {}  # (root, indicator) → last year's last month
     for unit in units:
         for indicator in indicators:
             key = (unit.id, indicator.id)
-            current[key] = combine(indicator.kind, this_year.get(key, []), own_unit_id=unit.id)
+            current[key] = combine_subtree(
+                indicator.kind,
+                this_year.get((indicator.id, unit.id, period.last_month)),
+                unit_id=unit.id,
+            )
             compared[key] = compared_months(period, current[key])[1]
-    last_year = per_root(
-        _grouped_totals(
-            unit_ids=owner_of,
-            year=period.year - 1,
-            first_month=period.first_month,
-            cutoffs=compared.values(),
-            points=points,
-        ),
-        lambda root, indicator: compared.get((root, indicator)),
+    last_year_totals = subtree_totals(
+        unit_ids=unit_ids,
+        indicators=by_id,
+        year=period.year - 1,
+        first_month=period.first_month,
+        cutoffs=compared.values(),
     )
+    this_year = {
+        (unit_id, indicator_id): totals
+        for (indicator_id, unit_id, _cutoff), totals in this_year.items()
+        if totals.subtree is not None
+    }
+    last_year = {
+        (unit_id, indicator_id): totals
+        for (indicator_id, unit_id, cutoff), totals in last_year_totals.items()
+        if totals.subtree is not None and compared.get((unit_id, indicator_id)) == cutoff
+    }
 
     targets: dict[tuple[int, int], list[Target]] = defaultdict(list)
     for target in Target.objects.filter(unit__in=units, year=period.year).select_related(
@@ -538,8 +696,8 @@ def compute_summaries(*, units: list[Unit], period: Period) -> dict[int, list[In
                 continue  # entered nowhere in this unit's tree, and nothing to show
             # Over the unit's territory (its predecessors' months) when it was formed later.
             row_current = reformed.get(period.year, {}).get(indicator.id) or current[key]
-            row_previous = reformed.get(period.year - 1, {}).get(indicator.id) or combine(
-                indicator.kind, last_year.get(key, []), own_unit_id=unit.id
+            row_previous = reformed.get(period.year - 1, {}).get(indicator.id) or combine_subtree(
+                indicator.kind, last_year.get(key), unit_id=unit.id
             )
             rows.append(
                 IndicatorRow(
@@ -551,11 +709,7 @@ def compute_summaries(*, units: list[Unit], period: Period) -> dict[int, list[In
                         _target_result(t, indicator, row_current.actual) for t in unit_targets
                     ],
                     units_expected=units_expected,
-                    units_reported=sum(
-                        1
-                        for t in this_year.get(key, [])
-                        if t.last_month and indicator.is_entered_at(unit_tree.get(t.unit_id).level)
-                    ),
+                    units_reported=this_year[key].reported if key in this_year else 0,
                 )
             )
         result[unit.id] = rows
@@ -625,13 +779,37 @@ def monthly_series_of(
 def _monthly_series_of(
     *, unit: Unit, indicators: list[Indicator], years: list[int]
 ) -> dict[tuple[int, int], list[MonthPoint]]:
-    members = subtree_ids(unit)
+    members = list(subtree_ids(unit))
     figures: dict[tuple[int, int], list[_MonthFigure]] = defaultdict(list)
-    rows = Figure.objects.filter(
-        unit_id__in=list(members), indicator__in=indicators, year__in=years
-    ).values_list("indicator_id", "year", *_MonthFigure._fields)
-    for indicator_id, year, *fields in rows:  # plain rows: a province has ~10⁵ of them
-        figures[(indicator_id, year)].append(_MonthFigure(*fields))
+    # Flows and ratios add up over units month by month: the database adds each month of the
+    # subtree into one row, read as if one unit had entered it (what combine() gives them).
+    additive = [i for i in indicators if i.kind in (Indicator.Kind.SUM, Indicator.Kind.RATIO)]
+    if additive:
+        estimate = Q(status=Figure.Status.ESTIMATE)
+        months = (
+            Figure.objects.filter(unit_id__in=members, indicator__in=additive, year__in=years)
+            .order_by()
+            .values_list("indicator_id", "year", "month")
+            .annotate(
+                total=Sum("value"),
+                numerators=Sum("numerator"),
+                denominators=Sum("denominator"),
+                estimates=Count("id", filter=estimate),
+            )
+        )
+        for indicator_id, year, month, value, numerator, denominator, estimates in months:
+            status = Figure.Status.ESTIMATE if estimates else Figure.Status.OFFICIAL
+            figures[(indicator_id, year)].append(
+                _MonthFigure(unit.id, month, value, numerator, denominator, status)
+            )
+    # Levels and reported rates take each unit's last month: read unit by unit.
+    point = [i for i in indicators if i not in additive]
+    if point:
+        rows = Figure.objects.filter(
+            unit_id__in=members, indicator__in=point, year__in=years
+        ).values_list("indicator_id", "year", *_MonthFigure._fields)
+        for indicator_id, year, *fields in rows:
+            figures[(indicator_id, year)].append(_MonthFigure(*fields))
     return {
         (indicator.id, year): _month_points(unit, indicator, figures[(indicator.id, year)])
         for indicator in indicators
