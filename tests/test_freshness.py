@@ -21,11 +21,22 @@ from indicators.entry import services
 from indicators.entry.reports import ReportEntry, save_period_report
 from indicators.exchange import import_workbook
 from indicators.models import Figure, Freshness, RoleGrant, Unit
+from indicators.reporting import selectors
 from tests.test_workbook_import import FIGURE_HEADER, xlsx
 
 PAGE = "/units/{unit}/2023/9m/"
 API = "/api/units/{unit}/2023/9m/"
 EXPORT = "/units/{unit}/2023/9m/export.xlsx"
+
+
+@pytest.fixture(autouse=True, params=["subtrees read at once", "totals kept per child"])
+def subtree_reads(request, monkeypatch):
+    """Every write path twice: with the test tree's small subtrees read in one query, and with
+    each unit's totals made of its children's kept totals (selectors.subtree_totals), so that a
+    kept child entry that missed a write would show here."""
+    if request.param == "totals kept per child":
+        monkeypatch.setattr(selectors, "SMALL_SUBTREE", 0)
+    return request.param
 
 
 @pytest.fixture
