@@ -132,7 +132,9 @@ def _series_unit_by_unit(unit, indicators, year):
 
 
 @pytest.mark.django_db
-def test_monthly_series_add_up_flows_in_the_database_as_unit_by_unit():
+@pytest.mark.parametrize("small", [10_000, 0])
+def test_monthly_series_add_up_flows_by_month_as_unit_by_unit(small, monkeypatch):
+    monkeypatch.setattr(selectors, "SMALL_SUBTREE", small)
     call_command(
         "generate_data",
         communes=3,

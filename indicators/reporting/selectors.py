@@ -21,7 +21,7 @@ children's.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -455,6 +455,58 @@ def combine_subtree(kind: str, totals: SubtreeTotals | None, *, unit_id: int) ->
 SubtreeKey = tuple[int, int, int]  # (indicator, unit, cutoff month)
 
 
+def _kept_per_unit(
+    name: str, unit_ids: Iterable[int], parts: tuple, compute: Callable[[list[int]], dict]
+) -> dict[int, object]:
+    """unit id → its entry ``name`` (of ``parts``: year, months…), each kept in the cache under
+    the version of the unit's subtree (``unit:<id>``, indicators.freshness), the tree's and the
+    catalogue's; ``compute(missing ids)`` makes the entries not kept (one query for the
+    versions, one cache read)."""
+    units_tree = tree.current()
+    unit_ids = [u for u in dict.fromkeys(unit_ids) if u in units_tree]
+    if not unit_ids:
+        return {}
+    shared = {freshness.TREE, freshness.CATALOGUE}
+    found = freshness.tokens(shared | {freshness.unit_scope(u) for u in unit_ids})
+    keys = {
+        unit_id: freshness.key(
+            name,
+            unit_id,
+            parts,
+            freshness.versions(shared | {freshness.unit_scope(unit_id)}, found),
+        )
+        for unit_id in unit_ids
+    }
+    kept = freshness.get_many(keys.values())
+    missing = [unit_id for unit_id in unit_ids if keys[unit_id] not in kept]
+    computed = compute(missing) if missing else {}
+    freshness.set_many({keys[unit_id]: computed[unit_id] for unit_id in missing})
+    return {
+        unit_id: computed[unit_id] if unit_id in computed else kept[keys[unit_id]]
+        for unit_id in unit_ids
+    }
+
+
+def _read_and_below(unit_ids: list[int]) -> tuple[dict[int, list[int]], dict[int, int]]:
+    """How :func:`_kept_per_unit`'s entries of ``unit_ids`` are made: (unit to read → the
+    asked units it counts for, child → its asked parent). A small subtree is read whole; a
+    large one reads its own unit and takes each child's entry."""
+    units_tree = tree.current()
+    members = {unit_id: units_tree.subtree_ids(unit_id) for unit_id in unit_ids}
+    large = {unit_id for unit_id in unit_ids if len(members[unit_id]) > SMALL_SUBTREE}
+    roots_of: dict[int, list[int]] = defaultdict(list)
+    for unit_id in unit_ids:
+        for member in [unit_id] if unit_id in large else members[unit_id]:
+            roots_of[member].append(unit_id)
+    parent_of = {  # a unit above is never counted again under itself (a loop in stored rows)
+        child: unit_id
+        for unit_id in large
+        for child in units_tree.children_of.get(unit_id, [])
+        if child not in units_tree.chain_ids(unit_id)
+    }
+    return roots_of, parent_of
+
+
 def subtree_totals(
     *,
     unit_ids: Iterable[int],
@@ -466,49 +518,27 @@ def subtree_totals(
     """(indicator, unit, cutoff) → the unit's :class:`SubtreeTotals` of ``year`` from
     ``first_month`` to each cutoff month (both inclusive).
 
-    Each unit's entry is kept in the cache under the version of its subtree (``unit:<id>``,
-    indicators.freshness); only the units whose data changed are computed again, from their
-    figures when their subtree is small and from their children's entries otherwise. A few
-    queries per level of the tree, whatever the number of units, indicators or months.
+    Each unit's entry is kept per unit (:func:`_kept_per_unit`): only the units whose data
+    changed are computed again, from their figures when their subtree is small and from their
+    children's entries otherwise. A few queries per level of the tree, whatever the number of
+    units, indicators or months.
     """
-    units_tree = tree.current()
-    unit_ids = [u for u in dict.fromkeys(unit_ids) if u in units_tree]
     cutoffs = sorted(set(cutoffs))
-    if not unit_ids or not cutoffs:
+    if not cutoffs:
         return {}
-    shared = {freshness.TREE, freshness.CATALOGUE}
-    found = freshness.tokens(shared | {freshness.unit_scope(u) for u in unit_ids})
-    keys = {
-        unit_id: freshness.key(
-            "subtree",
-            unit_id,
-            year,
-            first_month,
-            cutoffs,
-            freshness.versions(shared | {freshness.unit_scope(unit_id)}, found),
-        )
-        for unit_id in unit_ids
-    }
-    kept = freshness.get_many(keys.values())
-    missing = [unit_id for unit_id in unit_ids if keys[unit_id] not in kept]
-    computed = (
-        _compute_subtree_totals(
-            missing,
-            indicators=indicators,
-            year=year,
-            first_month=first_month,
-            cutoffs=cutoffs,
-        )
-        if missing
-        else {}
+    entries = _kept_per_unit(
+        "subtree",
+        unit_ids,
+        (year, first_month, cutoffs),
+        lambda missing: _compute_subtree_totals(
+            missing, indicators=indicators, year=year, first_month=first_month, cutoffs=cutoffs
+        ),
     )
-    freshness.set_many({keys[unit_id]: computed[unit_id] for unit_id in missing})
-    result = {}
-    for unit_id in unit_ids:
-        entry = computed[unit_id] if unit_id in computed else kept[keys[unit_id]]
-        for (indicator_id, cutoff), totals in entry.items():
-            result[(indicator_id, unit_id, cutoff)] = totals
-    return result
+    return {
+        (indicator_id, unit_id, cutoff): totals
+        for unit_id, entry in entries.items()
+        for (indicator_id, cutoff), totals in entry.items()
+    }
 
 
 def _compute_subtree_totals(
@@ -522,24 +552,13 @@ def _compute_subtree_totals(
     """:func:`subtree_totals` of ``unit_ids`` without their own cache entries: unit → {(indicator,
     cutoff) → totals}."""
     units_tree = tree.current()
-    members = {unit_id: units_tree.subtree_ids(unit_id) for unit_id in unit_ids}
-    large = {unit_id for unit_id in unit_ids if len(members[unit_id]) > SMALL_SUBTREE}
-    roots_of: dict[int, list[int]] = defaultdict(list)  # unit read → the asked units it is in
-    for unit_id in unit_ids:
-        for member in [unit_id] if unit_id in large else members[unit_id]:
-            roots_of[member].append(unit_id)
+    roots_of, parent_of = _read_and_below(unit_ids)
     points = _point_values(
         unit_ids=roots_of, years=[year], months=range(first_month, cutoffs[-1] + 1)
     )
     own = _grouped_totals(
         unit_ids=roots_of, year=year, first_month=first_month, cutoffs=cutoffs, points=points
     )
-    parent_of = {  # a unit above is never counted again under itself (a loop in stored rows)
-        child: unit_id
-        for unit_id in large
-        for child in units_tree.children_of.get(unit_id, [])
-        if child not in units_tree.chain_ids(unit_id)
-    }
     below = subtree_totals(
         unit_ids=parent_of,
         indicators=indicators,
@@ -566,6 +585,77 @@ def _compute_subtree_totals(
             subtree=merge_totals(root_id, found),
             reported=reported[(root_id, indicator_id, cutoff)],
         )
+    return result
+
+
+# A month of a flow or a ratio over a subtree: (Σ values, Σ numerators, Σ denominators, how many
+# of its figures are estimates); None for a month without a figure.
+MonthSum = tuple[Decimal | None, Decimal | None, Decimal | None, int]
+
+
+def _add_month(a: MonthSum | None, b: MonthSum | None) -> MonthSum | None:
+    if a is None or b is None:
+        return a if b is None else b
+
+    def add(x, y):
+        return None if x is None and y is None else (x or Decimal(0)) + (y or Decimal(0))
+
+    return (add(a[0], b[0]), add(a[1], b[1]), add(a[2], b[2]), a[3] + b[3])
+
+
+def subtree_month_sums(
+    *, unit_ids: Iterable[int], indicator_ids: Iterable[int], year: int
+) -> dict[tuple[int, int], list[MonthSum | None]]:
+    """(indicator, unit) → the twelve :data:`MonthSum` of the unit and everything under it, for
+    flows and ratios (they add up over units month by month). Kept per unit like
+    :func:`subtree_totals`: after a save in one ward, a province's series is its own figures
+    and its communes' kept months, not every figure below it."""
+    indicator_ids = sorted(set(indicator_ids))
+    if not indicator_ids:
+        return {}
+    entries = _kept_per_unit(
+        "month-sums",
+        unit_ids,
+        (year, indicator_ids),
+        lambda missing: _compute_month_sums(missing, indicator_ids=indicator_ids, year=year),
+    )
+    return {
+        (indicator_id, unit_id): months
+        for unit_id, entry in entries.items()
+        for indicator_id, months in entry.items()
+    }
+
+
+def _compute_month_sums(
+    unit_ids: list[int], *, indicator_ids: list[int], year: int
+) -> dict[int, dict[int, list[MonthSum | None]]]:
+    roots_of, parent_of = _read_and_below(unit_ids)
+    result: dict[int, dict[int, list]] = {u: {} for u in unit_ids}
+
+    def add(root_id: int, indicator_id: int, month: int, value: MonthSum | None) -> None:
+        months = result[root_id].setdefault(indicator_id, [None] * 12)
+        months[month - 1] = _add_month(months[month - 1], value)
+
+    estimate = Q(status=Figure.Status.ESTIMATE)
+    rows = (
+        Figure.objects.filter(unit_id__in=list(roots_of), indicator_id__in=indicator_ids, year=year)
+        .order_by()
+        .values_list("indicator_id", "unit_id", "month")
+        .annotate(
+            total=Sum("value"),
+            numerators=Sum("numerator"),
+            denominators=Sum("denominator"),
+            estimates=Count("id", filter=estimate),
+        )
+    )
+    for indicator_id, unit_id, month, *sums in rows:
+        for root_id in roots_of[unit_id]:
+            add(root_id, indicator_id, month, tuple(sums))
+    below = subtree_month_sums(unit_ids=parent_of, indicator_ids=indicator_ids, year=year)
+    for (indicator_id, child_id), months in below.items():
+        for month, value in enumerate(months, start=1):
+            if value is not None:
+                add(parent_of[child_id], indicator_id, month, value)
     return result
 
 
@@ -781,27 +871,21 @@ def _monthly_series_of(
 ) -> dict[tuple[int, int], list[MonthPoint]]:
     members = list(subtree_ids(unit))
     figures: dict[tuple[int, int], list[_MonthFigure]] = defaultdict(list)
-    # Flows and ratios add up over units month by month: the database adds each month of the
-    # subtree into one row, read as if one unit had entered it (what combine() gives them).
+    # Flows and ratios add up over units month by month: each month of the subtree is one
+    # sum (subtree_month_sums), read as if one unit had entered it (what combine() makes).
     additive = [i for i in indicators if i.kind in (Indicator.Kind.SUM, Indicator.Kind.RATIO)]
-    if additive:
-        estimate = Q(status=Figure.Status.ESTIMATE)
-        months = (
-            Figure.objects.filter(unit_id__in=members, indicator__in=additive, year__in=years)
-            .order_by()
-            .values_list("indicator_id", "year", "month")
-            .annotate(
-                total=Sum("value"),
-                numerators=Sum("numerator"),
-                denominators=Sum("denominator"),
-                estimates=Count("id", filter=estimate),
-            )
+    for year in years if additive else []:
+        sums = subtree_month_sums(
+            unit_ids=[unit.id], indicator_ids=[i.id for i in additive], year=year
         )
-        for indicator_id, year, month, value, numerator, denominator, estimates in months:
-            status = Figure.Status.ESTIMATE if estimates else Figure.Status.OFFICIAL
-            figures[(indicator_id, year)].append(
-                _MonthFigure(unit.id, month, value, numerator, denominator, status)
-            )
+        for indicator in additive:
+            for month, found in enumerate(sums.get((indicator.id, unit.id), []), start=1):
+                if found is not None:
+                    value, numerator, denominator, estimates = found
+                    status = Figure.Status.ESTIMATE if estimates else Figure.Status.OFFICIAL
+                    figures[(indicator.id, year)].append(
+                        _MonthFigure(unit.id, month, value, numerator, denominator, status)
+                    )
     # Levels and reported rates take each unit's last month: read unit by unit.
     point = [i for i in indicators if i not in additive]
     if point:
