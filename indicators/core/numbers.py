@@ -8,11 +8,13 @@ most two decimals, rounded half-up, trailing zeros dropped, which reproduces the
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils import numberformat
 from django.utils.formats import get_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 PERCENT_PLACES = Decimal("0.01")
@@ -42,13 +44,17 @@ def format_number(value: Decimal | int | None, *, places: int | None = None) -> 
         return ""
     value = Decimal(value)
     value = round_half_up(value, places) if places is not None else strip_zeros(value)
+    decimal_separator, thousand_separator = _separators(get_language())
     return numberformat.format(
-        value,
-        get_format("DECIMAL_SEPARATOR"),
-        grouping=3,
-        thousand_sep=get_format("THOUSAND_SEPARATOR"),
-        force_grouping=True,
+        value, decimal_separator, grouping=3, thousand_sep=thousand_separator, force_grouping=True
     )
+
+
+@functools.cache
+def _separators(language: str | None) -> tuple[str, str]:
+    """The language's decimal and thousands separators, looked up once (a table of a province
+    formats thousands of numbers)."""
+    return get_format("DECIMAL_SEPARATOR"), get_format("THOUSAND_SEPARATOR")
 
 
 def format_percent(value: Decimal | None, *, sign: bool = True) -> str:
