@@ -165,6 +165,42 @@ def remember(cache_key: str, compute: Callable[[], T]) -> T:
     return value
 
 
+def kept_per_unit(
+    name: str, unit_ids: Iterable[int], parts: tuple, compute: Callable[[list[int]], dict]
+) -> dict[int, object]:
+    """unit id → its entry ``name`` (of ``parts``: year, months…), each kept in the cache under
+    the version of the unit's subtree (``unit:<id>``), the tree's and the catalogue's;
+    ``compute(missing ids)`` makes the entries not kept. One query for the versions and one
+    cache read, whatever the number of units: what a unit adds up from its children
+    (reporting.selectors, reporting.completeness) is kept per child, so a write recomputes
+    only the chain above it."""
+    from indicators import tree
+
+    units_tree = tree.current()
+    unit_ids = [u for u in dict.fromkeys(unit_ids) if u in units_tree]
+    if not unit_ids:
+        return {}
+    shared = {TREE, CATALOGUE}
+    found = tokens(shared | {unit_scope(u) for u in unit_ids})
+    keys = {
+        unit_id: key(
+            name,
+            unit_id,
+            parts,
+            versions(shared | {unit_scope(unit_id)}, found),
+        )
+        for unit_id in unit_ids
+    }
+    kept = get_many(keys.values())
+    missing = [unit_id for unit_id in unit_ids if keys[unit_id] not in kept]
+    computed = compute(missing) if missing else {}
+    set_many({keys[unit_id]: computed[unit_id] for unit_id in missing})
+    return {
+        unit_id: computed[unit_id] if unit_id in computed else kept[keys[unit_id]]
+        for unit_id in unit_ids
+    }
+
+
 # --- What changes which version -----------------------------------------------------------
 
 

@@ -39,6 +39,7 @@ class UnitTree:
     _subtree_lists: dict[int, tuple[int, ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _walk_order: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls) -> UnitTree:
@@ -178,6 +179,14 @@ class UnitTree:
         if unit_id is None or parent_id is None:
             return False
         return unit_id in self.chain_ids(parent_id)
+
+    def walk_order(self) -> dict[int, int]:
+        """unit id → its place in :meth:`walk` (depth-first), worked out once per tree."""
+        if not self._walk_order and self.units:
+            self._walk_order.update(
+                (unit.id, index) for index, (unit, _depth) in enumerate(self.walk())
+            )
+        return self._walk_order
 
     def walk(self) -> Iterator[tuple[Unit, int]]:
         """Every unit reachable from a root with its depth, depth-first, in the units' order."""

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from indicators import tree
 from indicators.core.periods import parse_period
 from indicators.models import Figure, Indicator, Unit
-from indicators.reporting import selectors
+from indicators.reporting import completeness, selectors
 from indicators.synthetic import PREFIX
 
 PERIODS = ["m9", "q3", "6m", "9m", "y", "q1", "ytd8"]
@@ -154,3 +154,43 @@ def test_monthly_series_add_up_flows_by_month_as_unit_by_unit(small, monkeypatch
             found = selectors._monthly_series_of(unit=unit, indicators=indicators, years=[year])
             assert found == expected
             assert any(p.cumulative.has_data for points in found.values() for p in points)
+
+
+# --- Reporting completeness -----------------------------------------------------------------
+
+
+def _completeness_unit_by_unit(unit, year, months):
+    """Every expected unit's months read at once, as completeness was counted before."""
+    members = completeness.in_tree_order(completeness._existing_in(unit, year, months))
+    return completeness.summarise(
+        completeness.unit_months(units=members, year=year, months=months), months=months
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("small", [10_000, 0])
+def test_completeness_counts_from_children_as_unit_by_unit(small, monkeypatch):
+    call_command(
+        "generate_data",
+        communes=3,
+        indicators=6,
+        years=2,
+        groups=2,
+        provinces=2,
+        last_year=2026,
+        last_month=9,
+        verbosity=0,
+    )
+    monkeypatch.setattr(selectors, "SMALL_SUBTREE", small)
+    units = Unit.objects.filter(code__startswith=PREFIX).order_by("id")
+    for year, months in ((2025, list(range(1, 13))), (2025, [6, 7]), (2026, [9]), (2026, [1, 2])):
+        for unit in units:
+            cache.clear()
+            expected = _completeness_unit_by_unit(unit, year, months)
+            assert (
+                completeness.compute_completeness(unit=unit, year=year, months=months) == expected
+            )
+    root = Unit.objects.get(code=f"{PREFIX}vn")
+    august, september = completeness.compute_completeness(unit=root, year=2026, months=[8, 9])
+    assert 0 < august.submitted < august.expected  # the communes sent the month before the last
+    assert september.submitted == 0 and len(september.missing) == september.expected > 0

@@ -31,6 +31,7 @@ Every function here reads a fixed number of queries, whatever the number of unit
 from __future__ import annotations
 
 import calendar
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -44,6 +45,7 @@ from indicators import freshness, tree
 from indicators.approval import SUBMITTED_STATUSES, active_indicators, expected_units
 from indicators.core.lineage_rules import month_days, month_in_validity
 from indicators.models import Figure, MonthApproval, Unit
+from indicators.reporting import selectors
 from indicators.reporting.selectors import percent_of
 
 DEFAULT_DEADLINE_DAY = 20
@@ -241,9 +243,88 @@ def completeness(*, unit: Unit, year: int, months: Iterable[int]) -> list[MonthC
 
 
 def compute_completeness(*, unit: Unit, year: int, months: list[int]) -> list[MonthCompleteness]:
-    """:func:`completeness` computed from the stored months, without the cache."""
-    members = in_tree_order(_existing_in(unit, year, months))
-    return summarise(unit_months(units=members, year=year, months=months), months=months)
+    """:func:`completeness` from the counts kept per unit (:func:`_subtree_counts`)."""
+    if not months:
+        return []
+    counts = _subtree_counts([unit.id], year=year, months=months)[unit.id]
+    unit_tree = tree.current()
+    return [
+        MonthCompleteness(
+            month=month,
+            expected=expected,
+            entered=entered,
+            submitted=submitted,
+            approved=approved,
+            on_time=on_time,
+            missing=[unit_tree.get(unit_id) for unit_id in missing],
+        )
+        for month, (expected, entered, submitted, approved, on_time, missing) in zip(
+            months, counts, strict=True
+        )
+    ]
+
+
+# A month's counts over a subtree: expected, entered, submitted, approved, on time, and the ids
+# of the expected units not submitted, in the tree's order.
+Counts = tuple[int, int, int, int, int, tuple[int, ...]]
+
+
+def _subtree_counts(
+    unit_ids: list[int], *, year: int, months: list[int]
+) -> dict[int, list[Counts]]:
+    """unit → the :data:`Counts` of each of ``months`` over the unit and every unit under it
+    that existed then, kept per unit (indicators.freshness.kept_per_unit): a unit of more than
+    ``selectors.SMALL_SUBTREE`` units adds its own month to its children's kept counts, so a
+    submission in one ward recounts that ward's chain, not a province's every unit."""
+    return freshness.kept_per_unit(
+        "completeness-counts",
+        unit_ids,
+        (year, months),
+        lambda missing: _count_subtrees(missing, year=year, months=months),
+    )
+
+
+def _count_subtrees(unit_ids: list[int], *, year: int, months: list[int]) -> dict[int, list]:
+    unit_tree = tree.current()
+    first_day, last_day = month_days(year, min(months))[0], month_days(year, max(months))[1]
+    counted: dict[int, list[int]] = defaultdict(list)  # unit whose months are read → its roots
+    parent_of: dict[int, int] = {}  # child whose kept counts are added → its asked parent
+    for root_id in unit_ids:
+        members = unit_tree.subtree_during(root_id, first_day, last_day)
+        if len(members) <= selectors.SMALL_SUBTREE:
+            for member in members:
+                counted[member].append(root_id)
+            continue
+        counted[root_id].append(root_id)
+        existing = set(members)
+        for child in unit_tree.children_of.get(root_id, []):
+            if child in existing and child not in unit_tree.chain_ids(root_id):
+                parent_of[child] = root_id
+    expected = in_tree_order(expected_units(counted))
+    totals = {root_id: [[0, 0, 0, 0, 0, []] for _ in months] for root_id in unit_ids}
+    for cell in unit_months(units=expected, year=year, months=months):
+        if not cell.exists:
+            continue
+        index = months.index(cell.month)
+        for root_id in counted[cell.unit.id]:
+            found = totals[root_id][index]
+            found[0] += 1
+            found[1] += cell.has_figures
+            found[2] += cell.is_submitted
+            found[3] += cell.state == MonthState.APPROVED
+            found[4] += cell.on_time
+            if not cell.is_submitted:
+                found[5].append(cell.unit.id)
+    below = _subtree_counts(list(parent_of), year=year, months=months)
+    for child_id, parent_id in parent_of.items():  # children in their order: the tree's order
+        for found, child in zip(totals[parent_id], below[child_id], strict=True):
+            for index in range(5):
+                found[index] += child[index]
+            found[5].extend(child[5])
+    return {
+        root_id: [(*found[:5], tuple(found[5])) for found in months_of]
+        for root_id, months_of in totals.items()
+    }
 
 
 def latest_complete_month(*, unit: Unit) -> tuple[int, int] | None:
@@ -278,7 +359,7 @@ def _existing_in(unit: Unit, year: int, months: list[int]) -> list[Unit]:
 
 def in_tree_order(units: list[Unit]) -> list[Unit]:
     """``units`` depth-first, in the units' order: each unit just above its own units."""
-    order = {walked.id: index for index, (walked, _depth) in enumerate(tree.current().walk())}
+    order = tree.current().walk_order()
     return sorted(units, key=lambda unit: order.get(unit.id, 0))
 
 

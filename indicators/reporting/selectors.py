@@ -21,7 +21,7 @@ children's.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -455,40 +455,8 @@ def combine_subtree(kind: str, totals: SubtreeTotals | None, *, unit_id: int) ->
 SubtreeKey = tuple[int, int, int]  # (indicator, unit, cutoff month)
 
 
-def _kept_per_unit(
-    name: str, unit_ids: Iterable[int], parts: tuple, compute: Callable[[list[int]], dict]
-) -> dict[int, object]:
-    """unit id → its entry ``name`` (of ``parts``: year, months…), each kept in the cache under
-    the version of the unit's subtree (``unit:<id>``, indicators.freshness), the tree's and the
-    catalogue's; ``compute(missing ids)`` makes the entries not kept (one query for the
-    versions, one cache read)."""
-    units_tree = tree.current()
-    unit_ids = [u for u in dict.fromkeys(unit_ids) if u in units_tree]
-    if not unit_ids:
-        return {}
-    shared = {freshness.TREE, freshness.CATALOGUE}
-    found = freshness.tokens(shared | {freshness.unit_scope(u) for u in unit_ids})
-    keys = {
-        unit_id: freshness.key(
-            name,
-            unit_id,
-            parts,
-            freshness.versions(shared | {freshness.unit_scope(unit_id)}, found),
-        )
-        for unit_id in unit_ids
-    }
-    kept = freshness.get_many(keys.values())
-    missing = [unit_id for unit_id in unit_ids if keys[unit_id] not in kept]
-    computed = compute(missing) if missing else {}
-    freshness.set_many({keys[unit_id]: computed[unit_id] for unit_id in missing})
-    return {
-        unit_id: computed[unit_id] if unit_id in computed else kept[keys[unit_id]]
-        for unit_id in unit_ids
-    }
-
-
 def _read_and_below(unit_ids: list[int]) -> tuple[dict[int, list[int]], dict[int, int]]:
-    """How :func:`_kept_per_unit`'s entries of ``unit_ids`` are made: (unit to read → the
+    """How the kept entries of ``unit_ids`` are made: (unit to read → the
     asked units it counts for, child → its asked parent). A small subtree is read whole; a
     large one reads its own unit and takes each child's entry."""
     units_tree = tree.current()
@@ -518,15 +486,15 @@ def subtree_totals(
     """(indicator, unit, cutoff) → the unit's :class:`SubtreeTotals` of ``year`` from
     ``first_month`` to each cutoff month (both inclusive).
 
-    Each unit's entry is kept per unit (:func:`_kept_per_unit`): only the units whose data
-    changed are computed again, from their figures when their subtree is small and from their
-    children's entries otherwise. A few queries per level of the tree, whatever the number of
-    units, indicators or months.
+    Each unit's entry is kept per unit (:func:`indicators.freshness.kept_per_unit`): only the
+    units whose data changed are computed again, from their figures when their subtree is
+    small and from their children's entries otherwise. A few queries per level of the tree,
+    whatever the number of units, indicators or months.
     """
     cutoffs = sorted(set(cutoffs))
     if not cutoffs:
         return {}
-    entries = _kept_per_unit(
+    entries = freshness.kept_per_unit(
         "subtree",
         unit_ids,
         (year, first_month, cutoffs),
@@ -613,7 +581,7 @@ def subtree_month_sums(
     indicator_ids = sorted(set(indicator_ids))
     if not indicator_ids:
         return {}
-    entries = _kept_per_unit(
+    entries = freshness.kept_per_unit(
         "month-sums",
         unit_ids,
         (year, indicator_ids),
