@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.db import connections, router
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -71,9 +72,26 @@ def own_scope(unit_id: int) -> str:
 def tokens(scopes: Iterable[str]) -> dict[str, str]:
     """The current token of each scope and of ``all`` (``""`` for one never changed); one
     query."""
-    wanted = set(scopes) | {EVERYTHING}
-    found = dict(Freshness.objects.filter(scope__in=wanted).values_list("scope", "token"))
+    wanted = sorted(set(scopes) | {EVERYTHING})
+    found = dict(_stored_tokens(wanted))
     return {scope: found.get(scope, "") for scope in wanted}
+
+
+def _stored_tokens(scopes: list[str]) -> list[tuple[str, str]]:
+    """The stored (scope, token) rows of ``scopes``. A plain SELECT, where the router sends
+    the model's reads: every page reads versions twice, and compiling this query through the
+    ORM took ten times as long as running it (250 against 23 µs)."""
+    connection = connections[router.db_for_read(Freshness)]
+    quote = connection.ops.quote_name
+    scope, token = (quote(Freshness._meta.get_field(name).column) for name in ("scope", "token"))
+    placeholders = ", ".join(["%s"] * len(scopes))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {scope}, {token} FROM {quote(Freshness._meta.db_table)} "
+            f"WHERE {scope} IN ({placeholders})",
+            scopes,
+        )
+        return cursor.fetchall()
 
 
 def versions(scopes: Iterable[str], found: dict[str, str] | None = None) -> tuple:

@@ -194,3 +194,24 @@ def test_completeness_counts_from_children_as_unit_by_unit(small, monkeypatch):
     august, september = completeness.compute_completeness(unit=root, year=2026, months=[8, 9])
     assert 0 < august.submitted < august.expected  # the communes sent the month before the last
     assert september.submitted == 0 and len(september.missing) == september.expected > 0
+
+
+def test_a_unit_asked_with_its_children_reads_each_figure_once(demo, monkeypatch):
+    monkeypatch.setattr(selectors, "SMALL_SUBTREE", 0)  # every unit from its children
+    read: list[int] = []
+    grouped = selectors._grouped_totals
+
+    def recording(*, unit_ids, **kwargs):
+        read.extend(unit_ids)
+        return grouped(unit_ids=unit_ids, **kwargs)
+
+    monkeypatch.setattr(selectors, "_grouped_totals", recording)
+    city = Unit.objects.get(code="quang-ngai")
+    units = [city, *tree.current().children(city.id)]
+    cache.clear()
+    together = selectors.compute_summaries(units=units, period=parse_period("9m", 2023))
+    below = tree.current().subtree_ids(city.id)
+    assert sorted(read) == sorted(below * 2)  # this year and last, each unit once
+    monkeypatch.setattr(selectors, "SMALL_SUBTREE", 10_000)
+    cache.clear()
+    assert together == selectors.compute_summaries(units=units, period=parse_period("9m", 2023))

@@ -527,8 +527,11 @@ def _compute_subtree_totals(
     own = _grouped_totals(
         unit_ids=roots_of, year=year, first_month=first_month, cutoffs=cutoffs, points=points
     )
+    # Children asked for in this same call (a province with its communes) are made here, the
+    # deepest first, and not read a second time through their cache entries.
+    asked = set(unit_ids)
     below = subtree_totals(
-        unit_ids=parent_of,
+        unit_ids=[child for child in parent_of if child not in asked],
         indicators=indicators,
         year=year,
         first_month=first_month,
@@ -542,17 +545,33 @@ def _compute_subtree_totals(
         for root_id in roots_of[unit_id]:
             parts[(root_id, indicator_id, cutoff)].append(totals)
             reported[(root_id, indicator_id, cutoff)] += enters
-    for (indicator_id, child_id, cutoff), child in below.items():
+
+    def add_child(parent_id: int, indicator_id: int, cutoff: int, child: SubtreeTotals) -> None:
         if child.subtree is not None:
-            parts[(parent_of[child_id], indicator_id, cutoff)].append(child.subtree)
-            reported[(parent_of[child_id], indicator_id, cutoff)] += child.reported
+            parts[(parent_id, indicator_id, cutoff)].append(child.subtree)
+            reported[(parent_id, indicator_id, cutoff)] += child.reported
+
+    for (indicator_id, child_id, cutoff), child in below.items():
+        add_child(parent_of[child_id], indicator_id, cutoff, child)
     result: dict[int, dict[tuple[int, int], SubtreeTotals]] = {u: {} for u in unit_ids}
-    for (root_id, indicator_id, cutoff), found in parts.items():
-        result[root_id][(indicator_id, cutoff)] = SubtreeTotals(
-            own=own.get((indicator_id, root_id, cutoff)),
-            subtree=merge_totals(root_id, found),
-            reported=reported[(root_id, indicator_id, cutoff)],
-        )
+    by_root: dict[int, set[tuple[int, int, int]]] = defaultdict(set)
+    for part_key in parts:
+        by_root[part_key[0]].add(part_key)
+    parents = set(parent_of.values())
+    for root_id in sorted(unit_ids, key=units_tree.depth, reverse=True):
+        if root_id in parents:  # its children of this call are made by now
+            for child_id in units_tree.children_of.get(root_id, []):
+                if child_id in asked and parent_of.get(child_id) == root_id:
+                    for (indicator_id, cutoff), child in result[child_id].items():
+                        add_child(root_id, indicator_id, cutoff, child)
+                        by_root[root_id].add((root_id, indicator_id, cutoff))
+        for part_key in by_root[root_id]:
+            _root, indicator_id, cutoff = part_key
+            result[root_id][(indicator_id, cutoff)] = SubtreeTotals(
+                own=own.get((indicator_id, root_id, cutoff)),
+                subtree=merge_totals(root_id, parts[part_key]),
+                reported=reported[part_key],
+            )
     return result
 
 
