@@ -157,11 +157,27 @@ def period_summary(request, unit_code: str, year: int, period_key: str) -> HttpR
         return missing
     if not _existed(unit, period):
         return _out_of_validity(request, unit, period)
-    content = freshness.remember(
-        _page_key(request, unit, period), lambda: _period_content(request, unit, period)
-    )
+    page_key = _page_key(request, unit, period)
+    # The whole page, header included, for this reader: the header shows their name and holds
+    # forms signed with their CSRF secret (any masking of it is valid), so it is kept for the
+    # same user, name, secret and language. Without a CSRF cookie yet, it is rendered (and the
+    # cookie set).
+    secret = request.META.get("CSRF_COOKIE")
+    user = request.user
+    whole_key = secret and freshness.key(
+        "period-page-whole", page_key, secret, user.pk, user.get_full_name(),
+        user.get_username(), user.is_staff, request.get_full_path(),
+    )  # fmt: skip
+    if whole_key:
+        kept = freshness.get_many([whole_key]).get(whole_key)
+        if kept is not None:
+            return HttpResponse(kept)
+    content = freshness.remember(page_key, lambda: _period_content(request, unit, period))
     ctx = {"unit": unit, "period_label": capfirst(period.label()), "content": mark_safe(content)}
-    return render(request, "indicators/period_summary.html", ctx)
+    response = render(request, "indicators/period_summary.html", ctx)
+    if whole_key:
+        freshness.set_many({whole_key: response.content})
+    return response
 
 
 def _page_key(request, unit: Unit, period: Period) -> str:
