@@ -20,14 +20,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from copy import copy
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from itertools import groupby
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from indicators.approval import approval_label
@@ -64,11 +69,108 @@ def _font(**kwargs) -> Font:
     return Font(name=FONT_NAME, size=kwargs.pop("size", 11), **kwargs)
 
 
+# --- Looks: each cell style made once per workbook ----------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Look:
+    """Everything a cell shows but its value. Compared by identity: each look is one object,
+    a constant below or the cached answer of a ``_…_look`` function."""
+
+    font: Font | None = None
+    fill: PatternFill | None = None
+    border: Border | None = None
+    alignment: Alignment | None = None
+    number_format: str | None = None
+
+
+class ReportWorkbook(Workbook):
+    """A workbook that styles each :class:`Look` through openpyxl once, on the first cell that
+    has it, and gives every later cell a copy of that cell's style numbers.
+
+    openpyxl finds a style's number by hashing the whole style object on every assignment (a
+    font hashes its name, size, colour… field by field): styling a province's 163,000 cells
+    one attribute at a time cost about 6.5 of the 9 seconds of writing its workbook. The copy
+    is of ``cell._style``, the array of those numbers, as openpyxl's own ``WorksheetCopy``
+    copies it; ``tests/test_workbook_styles.py`` reads every cell's style back against a
+    reference.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.styles_made: dict[Look, StyleArray] = {}
+
+
+def _styled(cell, look: Look) -> None:
+    """Give ``cell`` (of a :class:`ReportWorkbook`) exactly ``look``, replacing its style."""
+    made = cell.parent.parent.styles_made
+    style = made.get(look)
+    if style is None:
+        cell._style = StyleArray()
+        for name in ("font", "fill", "border", "alignment", "number_format"):
+            if getattr(look, name) is not None:
+                setattr(cell, name, getattr(look, name))
+        style = made[look] = copy(cell._style)
+    cell._style = copy(style)
+
+
+CENTRED = Alignment(horizontal="center", vertical="center", wrap_text=True)
+HEADER_LOOK = Look(font=_font(bold=True), fill=HEADER_FILL, border=BOX, alignment=CENTRED)
+AREA_LOOK = Look(
+    font=_font(bold=True),
+    fill=AREA_FILL,
+    border=BOX,
+    alignment=Alignment(horizontal="left", vertical="center"),
+)
+AREA_REST_LOOK = Look(fill=AREA_FILL, border=BOX)  # the area row's merged cells
+BOX_LOOK = Look(border=BOX)
+# Boxed text cells like _text_look() but aligned otherwise: words in a number column ("Chưa
+# có số liệu"), an indicator's unit on the summary sheets, and on the other sheets.
+WORDS_LOOK = Look(
+    font=_font(bold=False),
+    border=BOX,
+    alignment=Alignment(horizontal="right", vertical="center", wrap_text=True),
+)
+UNIT_LOOK = Look(
+    font=_font(bold=False), border=BOX, alignment=Alignment(horizontal="center", vertical="center")
+)
+UNIT_OF_ROW_LOOK = Look(
+    font=_font(bold=False), border=BOX, alignment=Alignment(horizontal="center")
+)
+UNIT_NOTE_LOOK = Look(font=_font(italic=True, size=10), alignment=Alignment(horizontal="right"))
+NOTES_TITLE_LOOK = Look(font=_font(bold=True, italic=True))
+SECTION_LOOK = Look(font=_font(bold=True))
+PARAGRAPH_LOOK = Look(font=_font(), alignment=Alignment(wrap_text=True, vertical="top", indent=1))
+
+
+@cache
+def _line_look(align: str = "center", **font) -> Look:
+    """A line of the header block or a footnote: ``_font(**font)``, wrapped, on merged cells."""
+    alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
+    return Look(font=_font(**font), alignment=alignment)
+
+
+@cache
+def _text_look(*, bold: bool = False, indent: int = 0) -> Look:
+    alignment = Alignment(vertical="center", wrap_text=True, indent=indent)
+    return Look(font=_font(bold=bold), border=BOX, alignment=alignment)
+
+
+@cache
+def _number_look(number_format: str | None, *, bold: bool = False) -> Look:
+    """A boxed number cell; an empty one (``number_format`` None) has no alignment."""
+    font = _font(bold=True) if bold else _font()
+    if number_format is None:
+        return Look(font=font, border=BOX)
+    alignment = Alignment(horizontal="right", vertical="center")
+    return Look(font=font, border=BOX, alignment=alignment, number_format=number_format)
+
+
 # --- The workbook -------------------------------------------------------------------------
 
 
 def period_workbook(export: PeriodExport) -> Workbook:
-    workbook = Workbook()
+    workbook = ReportWorkbook()
     summary = workbook.active
     summary.title = _("Tổng hợp")
     write_summary_sheet(summary, export=export, unit=export.unit, rows=export.rows)
@@ -112,20 +214,21 @@ def _header_block(sheet: Worksheet, *, export: PeriodExport, unit, title: str, w
     details = annex_details(export)
     left = max(2, width // 2 - 1)
     right_start = left + 1
-    _merged(sheet, 1, 1, left, details.body, _font(bold=True))
-    _merged(sheet, 2, 1, left, details.unit_line, _font(bold=True))
-    _merged(sheet, 1, right_start, width, _("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), _font(bold=True))
-    _merged(sheet, 2, right_start, width, _("Độc lập - Tự do - Hạnh phúc"), _font(bold=True))
-    _merged(sheet, 3, 1, left, details.number, _font())
-    _merged(sheet, 3, right_start, width, details.place_and_date, _font(italic=True))
-    _merged(sheet, 4, 1, left, approval_label(export.approval), _font(italic=True, size=10))
-    _merged(sheet, 5, 1, width, _("Phụ lục"), _font(bold=True, size=12))
-    _merged(sheet, 6, 1, width, title, _font(bold=True, size=13))
+    bold = _line_look(bold=True)
+    _merged(sheet, 1, 1, left, details.body, bold)
+    _merged(sheet, 2, 1, left, details.unit_line, bold)
+    _merged(sheet, 1, right_start, width, _("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), bold)
+    _merged(sheet, 2, right_start, width, _("Độc lập - Tự do - Hạnh phúc"), bold)
+    _merged(sheet, 3, 1, left, details.number, _line_look())
+    _merged(sheet, 3, right_start, width, details.place_and_date, _line_look(italic=True))
+    _merged(sheet, 4, 1, left, approval_label(export.approval), _line_look(italic=True, size=10))
+    _merged(sheet, 5, 1, width, _("Phụ lục"), _line_look(bold=True, size=12))
+    _merged(sheet, 6, 1, width, title, _line_look(bold=True, size=13))
     period = export.period.label().upper()
     if unit.pk != export.unit.pk:
         period = f"{unit.name.upper()} — {period}"
-    _merged(sheet, 7, 1, width, period, _font(bold=True))
-    _merged(sheet, 8, 1, width, annex_reference(details, export.unit), _font(italic=True))
+    _merged(sheet, 7, 1, width, period, bold)
+    _merged(sheet, 8, 1, width, annex_reference(details, export.unit), _line_look(italic=True))
     return 9
 
 
@@ -134,14 +237,16 @@ def annex_details(export: PeriodExport) -> ReportDetails:
     return report_details(unit=export.unit, report=export.report, today=export.made_on)
 
 
-def _merged(sheet: Worksheet, row: int, first: int, last: int, value, font, align="center"):
-    cell = sheet.cell(row=row, column=first)
-    put_text(cell, value)
-    cell.font = font
-    cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
+def _merged(sheet: Worksheet, row: int, first: int, last: int, value, look: Look) -> None:
     if last > first:
-        sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
-    return cell
+        # The range alone. openpyxl's merge_cells also replaces the other cells by MergedCells
+        # and copies the first cell's borders and protection onto them, one style lookup per
+        # cell, which the file does not need: a cell without a style or value is not written,
+        # and the area rows style theirs.
+        sheet.merged_cells.add(CellRange(min_col=first, min_row=row, max_col=last, max_row=row))
+    cell = sheet.cell(row=row, column=first)
+    _styled(cell, look)
+    put_text(cell, value)
 
 
 def _page_setup(sheet: Worksheet, *, header_row: int, freeze_column: int = 1) -> None:
@@ -170,42 +275,40 @@ def _header_row(sheet: Worksheet, row: int, headers: list[str]) -> None:
     longest = 1
     for index, text in enumerate(headers, start=1):
         cell = sheet.cell(row=row, column=index)
+        _styled(cell, HEADER_LOOK)
         put_text(cell, str(text))
-        cell.font = _font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.border = BOX
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         width = sheet.column_dimensions[get_column_letter(index)].width or NUMBER_WIDTH
         longest = max(longest, math.ceil(len(str(text)) / max(width - 2, 1)))
     sheet.row_dimensions[row].height = 15 * longest + 4
 
 
-def _number_cell(cell, value: Decimal | None, fmt: str, *, is_rate: bool = False) -> None:
+def _number_cell(
+    cell, value: Decimal | None, fmt: str, *, is_rate: bool = False, bold: bool = False
+) -> None:
     """``fmt`` is the column's ("amount" or "percent"); ``is_rate`` marks an amount column
     holding a percentage indicator's rate, shown with two decimals like every percentage."""
-    cell.border = BOX
-    cell.font = _font()
     if value is None:
+        _styled(cell, _number_look(None, bold=bold))
         return
     value = strip_zeros(Decimal(value))
     if fmt == "percent":
-        cell.value, cell.number_format = value, PERCENT_FORMAT
+        number_format = PERCENT_FORMAT
     elif fmt == "points":
-        cell.value, cell.number_format = value, POINTS_FORMAT
+        number_format = POINTS_FORMAT
     elif is_rate:
-        cell.value, cell.number_format = value, RATE_FORMAT
+        number_format = RATE_FORMAT
     elif value == value.to_integral_value():
-        cell.value, cell.number_format = int(value), AMOUNT_FORMAT
+        value, number_format = int(value), AMOUNT_FORMAT
     else:
-        cell.value, cell.number_format = value, FRACTION_FORMAT
-    cell.alignment = Alignment(horizontal="right", vertical="center")
+        number_format = FRACTION_FORMAT
+    _styled(cell, _number_look(number_format, bold=bold))
+    cell.value = value
 
 
-def _text_cell(cell, value: str, *, bold=False, indent=0, wrap=True) -> None:
+def _text_cell(cell, value: str, look: Look | None = None) -> None:
+    """A boxed text cell, ``_text_look()`` unless told otherwise."""
+    _styled(cell, look or _text_look())
     put_text(cell, value)
-    cell.border = BOX
-    cell.font = _font(bold=bold)
-    cell.alignment = Alignment(vertical="center", wrap_text=wrap, indent=indent)
 
 
 def _fit_height(sheet: Worksheet, row: int, texts: list[tuple[str, float]]) -> None:
@@ -252,13 +355,9 @@ def write_summary_sheet(sheet: Worksheet, *, export: PeriodExport, unit, rows) -
         title=_("BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU KINH TẾ - XÃ HỘI"),
         width=width,
     )
-    unit_note = sheet.cell(
-        row=row_number,
-        column=width,
-        value=_("Đơn vị tính: ghi theo từng chỉ tiêu; tỷ lệ tính bằng %"),
-    )
-    unit_note.font = _font(italic=True, size=10)
-    unit_note.alignment = Alignment(horizontal="right")
+    unit_note = sheet.cell(row=row_number, column=width)
+    _styled(unit_note, UNIT_NOTE_LOOK)
+    unit_note.value = _("Đơn vị tính: ghi theo từng chỉ tiêu; tỷ lệ tính bằng %")
     header = row_number + 1
     _header_row(sheet, header, headers)
     _page_setup(sheet, header_row=header, freeze_column=3)
@@ -270,7 +369,7 @@ def write_summary_sheet(sheet: Worksheet, *, export: PeriodExport, unit, rows) -
                 bases.setdefault((target.authority_name, target.basis), len(bases) + 1)
     current = header + 1
     if not has_figures(rows):
-        _merged(sheet, current, 1, width, _("Chưa có số liệu cho kỳ này."), _font(italic=True))
+        _merged(sheet, current, 1, width, _("Chưa có số liệu cho kỳ này."), _line_look(italic=True))
         current += 1
         rows = []
     for number, (_area, area_rows) in enumerate(groupby(rows, key=lambda r: r.indicator.area_id)):
@@ -304,11 +403,9 @@ def _size_columns(sheet: Worksheet, columns: list[Column]) -> None:
 
 def _area_row(sheet: Worksheet, row: int, width: int, number: int, name: str) -> None:
     roman = ROMAN[number] if number < len(ROMAN) else str(number + 1)
-    cell = _merged(sheet, row, 1, width, f"{roman}. {name}", _font(bold=True), align="left")
-    for column in range(1, width + 1):
-        sheet.cell(row=row, column=column).fill = AREA_FILL
-        sheet.cell(row=row, column=column).border = BOX
-    cell.alignment = Alignment(horizontal="left", vertical="center")
+    _merged(sheet, row, 1, width, f"{roman}. {name}", AREA_LOOK)
+    for column in range(2, width + 1):
+        _styled(sheet.cell(row=row, column=column), AREA_REST_LOOK)
     sheet.row_dimensions[row].height = 20
 
 
@@ -318,12 +415,10 @@ def _write_row(sheet: Worksheet, row_number: int, columns: list[Column], row: In
         value = column.value(row)
         words = column.text(row) if column.text else ""
         if words:  # "Chưa có số liệu", "Không vượt chỉ tiêu": a text cell, as on the page
-            _text_cell(cell, words)
-            cell.alignment = Alignment(horizontal="right", vertical="center", wrap_text=True)
+            _text_cell(cell, words, WORDS_LOOK)
         elif column.format == "text":
-            _text_cell(cell, str(value or ""), indent=1 if index == 1 else 0)
-            if index == 2:
-                cell.alignment = Alignment(horizontal="center", vertical="center")
+            look = _text_look(indent=1) if index == 1 else UNIT_LOOK if index == 2 else None
+            _text_cell(cell, str(value or ""), look)
         else:
             _number_cell(cell, value, column.format, is_rate=row.indicator.is_percentage)
 
@@ -348,10 +443,12 @@ def _footnotes(sheet, row: int, width: int, rows: list[IndicatorRow], bases) -> 
     )
     for (authority, basis), number in bases.items():
         lines.append(f"({number}) {authority}: {basis}")
-    title = sheet.cell(row=row, column=1, value=_("Ghi chú:"))
-    title.font = _font(bold=True, italic=True)
+    title = sheet.cell(row=row, column=1)
+    _styled(title, NOTES_TITLE_LOOK)
+    title.value = _("Ghi chú:")
     for offset, line in enumerate(lines, start=1):
-        _merged(sheet, row + offset, 1, width, line, _font(italic=True, size=10), align="left")
+        look = _line_look("left", italic=True, size=10)
+        _merged(sheet, row + offset, 1, width, line, look)
         total_width = sum(
             sheet.column_dimensions[get_column_letter(c)].width or NUMBER_WIDTH
             for c in range(1, width + 1)
@@ -404,11 +501,11 @@ def write_consolidated_sheet(sheet: Worksheet, *, export: PeriodExport) -> None:
         current += 1
         for total in area_rows:
             indicator = total.indicator
-            _text_cell(sheet.cell(row=current, column=1), indicator.display_name, bold=True)
-            _text_cell(sheet.cell(row=current, column=2), indicator.display_unit)
-            sheet.cell(row=current, column=2).alignment = Alignment(horizontal="center")
+            name, unit_of = sheet.cell(row=current, column=1), sheet.cell(row=current, column=2)
+            _text_cell(name, indicator.display_name, _text_look(bold=True))
+            _text_cell(unit_of, indicator.display_unit, UNIT_OF_ROW_LOOK)
             for column in range(3, width + 1):
-                sheet.cell(row=current, column=column).border = BOX
+                _styled(sheet.cell(row=current, column=column), BOX_LOOK)
             _fit_height(sheet, current, [(indicator.display_name, TEXT_WIDTH)])
             current += 1
             for unit, by_indicator in children:
@@ -429,31 +526,30 @@ def write_consolidated_sheet(sheet: Worksheet, *, export: PeriodExport) -> None:
             "cấp dưới chỉ có ở trang Tổng hợp."
         )
         % {"unit": export.unit.name},
-        _font(italic=True, size=10),
-        align="left",
+        _line_look("left", italic=True, size=10),
     )
     sheet.row_dimensions[current + 1].height = 32
 
 
 def _unit_row(sheet, row_number, columns, label, row: IndicatorRow | None, *, bold=False):
-    _text_cell(sheet.cell(row=row_number, column=1), label, bold=bold, indent=2)
+    _text_cell(sheet.cell(row=row_number, column=1), label, _text_look(bold=bold, indent=2))
     _text_cell(sheet.cell(row=row_number, column=2), "")
+    text_look = _text_look(bold=bold)
     for index, column in enumerate(columns[2:], start=3):
         cell = sheet.cell(row=row_number, column=index)
         words = column.text(row) if row is not None and column.text else ""
         if words:
-            _text_cell(cell, words)
+            _text_cell(cell, words, text_look)
         elif column.format == "text":
-            _text_cell(cell, str(column.value(row) or "") if row else "")
+            _text_cell(cell, str(column.value(row) or "") if row else "", text_look)
         else:
             _number_cell(
                 cell,
                 column.value(row) if row else None,
                 column.format,
                 is_rate=row is not None and row.indicator.is_percentage,
+                bold=bold,
             )
-        if bold:
-            cell.font = _font(bold=True)
     notes = []
     if row is not None and row.is_estimate:
         notes.append(_("Ước thực hiện"))
@@ -501,9 +597,8 @@ def write_monthly_sheet(sheet: Worksheet, *, export: PeriodExport) -> None:
 def _monthly_row(sheet: Worksheet, row_number: int, monthly: MonthlyRow) -> None:
     indicator = monthly.indicator
     fmt, is_rate = "amount", indicator.is_percentage
-    _text_cell(sheet.cell(row=row_number, column=1), indicator.display_name, indent=1)
-    _text_cell(sheet.cell(row=row_number, column=2), indicator.display_unit)
-    sheet.cell(row=row_number, column=2).alignment = Alignment(horizontal="center")
+    _text_cell(sheet.cell(row=row_number, column=1), indicator.display_name, _text_look(indent=1))
+    _text_cell(sheet.cell(row=row_number, column=2), indicator.display_unit, UNIT_OF_ROW_LOOK)
     column = 3
     for _month, aggregate in monthly.months:
         _number_cell(
@@ -511,9 +606,12 @@ def _monthly_row(sheet: Worksheet, row_number: int, monthly: MonthlyRow) -> None
         )
         column += 1
     _number_cell(
-        sheet.cell(row=row_number, column=column), monthly.total.actual, fmt, is_rate=is_rate
+        sheet.cell(row=row_number, column=column),
+        monthly.total.actual,
+        fmt,
+        is_rate=is_rate,
+        bold=True,
     )
-    sheet.cell(row=row_number, column=column).font = _font(bold=True)
     estimated = [str(m) for m, a in monthly.months if a.has_data and a.is_estimate]
     note = _("Ước: tháng %(months)s") % {"months": ", ".join(estimated)} if estimated else ""
     if monthly.total.not_aggregable:
@@ -531,9 +629,10 @@ def write_text_sheet(sheet: Worksheet, *, export: PeriodExport) -> None:
     # LibreOffice prints it (85 ran past the right margin and cut every long line).
     width_chars = 72
     sheet.column_dimensions["A"].width = width_chars
-    _merged(sheet, 1, 1, 1, annex_details(export).unit_line, _font(bold=True))
-    _merged(sheet, 2, 1, 1, _("BÁO CÁO TÌNH HÌNH KINH TẾ - XÃ HỘI"), _font(bold=True, size=13))
-    _merged(sheet, 3, 1, 1, export.period.label().upper(), _font(bold=True))
+    _merged(sheet, 1, 1, 1, annex_details(export).unit_line, _line_look(bold=True))
+    title = _("BÁO CÁO TÌNH HÌNH KINH TẾ - XÃ HỘI")
+    _merged(sheet, 2, 1, 1, title, _line_look(bold=True, size=13))
+    _merged(sheet, 3, 1, 1, export.period.label().upper(), _line_look(bold=True))
     report = export.report
     sections = [
         (_("I. KẾT QUẢ ĐẠT ĐƯỢC"), [report.results] if report and report.results else []),
@@ -546,17 +645,17 @@ def write_text_sheet(sheet: Worksheet, *, export: PeriodExport) -> None:
     ]
     current = 5
     for title, paragraphs in sections:
-        cell = sheet.cell(row=current, column=1, value=title)
-        cell.font = _font(bold=True)
+        cell = sheet.cell(row=current, column=1)
+        _styled(cell, SECTION_LOOK)
+        cell.value = title
         current += 1
         if not paragraphs:
             paragraphs = [_("(Chưa có nội dung.)")]
         for paragraph in paragraphs:
             for line in paragraph.splitlines() or [""]:
                 cell = sheet.cell(row=current, column=1)
+                _styled(cell, PARAGRAPH_LOOK)
                 put_text(cell, line)
-                cell.font = _font()
-                cell.alignment = Alignment(wrap_text=True, vertical="top", indent=1)
                 _fit_height(sheet, current, [(line, width_chars - 4)])
                 current += 1
         current += 1
