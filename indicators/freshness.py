@@ -184,39 +184,53 @@ def remember(cache_key: str, compute: Callable[[], T]) -> T:
 
 
 def kept_per_unit(
-    name: str, unit_ids: Iterable[int], parts: tuple, compute: Callable[[list[int]], dict]
+    name: str,
+    unit_ids: Iterable[int],
+    parts: tuple,
+    compute: Callable[[list[int]], dict],
+    *,
+    variants: Iterable | None = None,
 ) -> dict[int, object]:
     """unit id → its entry ``name`` (of ``parts``: year, months…), each kept in the cache under
     the version of the unit's subtree (``unit:<id>``), the tree's and the catalogue's;
     ``compute(missing ids)`` makes the entries not kept. One query for the versions and one
     cache read, whatever the number of units: what a unit adds up from its children
     (reporting.selectors, reporting.completeness) is kept per child, so a write recomputes
-    only the chain above it."""
+    only the chain above it.
+
+    With ``variants`` (cutoff months, say) each unit's entry is {variant: value}, each value
+    kept under its own key, so that a later call asking for other variants finds the ones it
+    shares; ``compute`` then gives every variant of the units it is given.
+    """
     from indicators import tree
 
     units_tree = tree.current()
     unit_ids = [u for u in dict.fromkeys(unit_ids) if u in units_tree]
     if not unit_ids:
         return {}
+    variants = None if variants is None else sorted(set(variants))
     shared = {TREE, CATALOGUE}
     found = tokens(shared | {unit_scope(u) for u in unit_ids})
-    keys = {
-        unit_id: key(
-            name,
-            unit_id,
-            parts,
-            versions(shared | {unit_scope(unit_id)}, found),
-        )
-        for unit_id in unit_ids
-    }
+    keys = {}
+    for unit_id in unit_ids:
+        unit_versions = versions(shared | {unit_scope(unit_id)}, found)
+        for variant in [None] if variants is None else variants:
+            keys[(unit_id, variant)] = key(name, unit_id, parts, variant, unit_versions)
     kept = get_many(keys.values())
-    missing = [unit_id for unit_id in unit_ids if keys[unit_id] not in kept]
+    missing = list(dict.fromkeys(unit for (unit, _v), k in keys.items() if k not in kept))
     computed = compute(missing) if missing else {}
-    set_many({keys[unit_id]: computed[unit_id] for unit_id in missing})
-    return {
-        unit_id: computed[unit_id] if unit_id in computed else kept[keys[unit_id]]
-        for unit_id in unit_ids
-    }
+
+    def value(unit_id, variant):
+        if unit_id in computed:
+            return computed[unit_id] if variants is None else computed[unit_id][variant]
+        return kept[keys[(unit_id, variant)]]
+
+    set_many(
+        {keys[(unit_id, v)]: value(unit_id, v) for (unit_id, v) in keys if unit_id in computed}
+    )
+    if variants is None:
+        return {unit_id: value(unit_id, None) for unit_id in unit_ids}
+    return {unit_id: {v: value(unit_id, v) for v in variants} for unit_id in unit_ids}
 
 
 # --- What changes which version -----------------------------------------------------------

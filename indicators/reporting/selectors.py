@@ -494,18 +494,23 @@ def subtree_totals(
     cutoffs = sorted(set(cutoffs))
     if not cutoffs:
         return {}
+    # One entry per unit and cutoff: a province's last-year cutoff is not its communes' (each
+    # row compares up to the month its own figures reach), and a later call with another set
+    # of units must still find the entries kept before.
     entries = freshness.kept_per_unit(
         "subtree",
         unit_ids,
-        (year, first_month, cutoffs),
+        (year, first_month),
         lambda missing: _compute_subtree_totals(
             missing, indicators=indicators, year=year, first_month=first_month, cutoffs=cutoffs
         ),
+        variants=cutoffs,
     )
     return {
         (indicator_id, unit_id, cutoff): totals
-        for unit_id, entry in entries.items()
-        for (indicator_id, cutoff), totals in entry.items()
+        for unit_id, by_cutoff in entries.items()
+        for cutoff, entry in by_cutoff.items()
+        for indicator_id, totals in entry.items()
     }
 
 
@@ -516,9 +521,9 @@ def _compute_subtree_totals(
     year: int,
     first_month: int,
     cutoffs: list[int],
-) -> dict[int, dict[tuple[int, int], SubtreeTotals]]:
-    """:func:`subtree_totals` of ``unit_ids`` without their own cache entries: unit → {(indicator,
-    cutoff) → totals}."""
+) -> dict[int, dict[int, dict[int, SubtreeTotals]]]:
+    """:func:`subtree_totals` of ``unit_ids``, without their own cache entries: unit → {cutoff
+    → {indicator → totals}}."""
     units_tree = tree.current()
     roots_of, parent_of = _read_and_below(unit_ids)
     points = _point_values(
@@ -537,41 +542,43 @@ def _compute_subtree_totals(
         first_month=first_month,
         cutoffs=cutoffs,
     )
-    parts: dict[tuple[int, int, int], list[UnitTotals]] = defaultdict(list)
-    reported: Counter[tuple[int, int, int]] = Counter()
+    # (unit, cutoff) → indicator → the parts its totals merge, and the units that reported
+    parts: dict[tuple[int, int], dict[int, list[UnitTotals]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    reported: Counter[tuple[int, int, int]] = Counter()  # (unit, cutoff, indicator)
     for (indicator_id, unit_id, cutoff), totals in own.items():
         indicator = indicators.get(indicator_id)
         enters = indicator is not None and indicator.is_entered_at(units_tree.get(unit_id).level)
         for root_id in roots_of[unit_id]:
-            parts[(root_id, indicator_id, cutoff)].append(totals)
-            reported[(root_id, indicator_id, cutoff)] += enters
+            parts[(root_id, cutoff)][indicator_id].append(totals)
+            reported[(root_id, cutoff, indicator_id)] += enters
 
-    def add_child(parent_id: int, indicator_id: int, cutoff: int, child: SubtreeTotals) -> None:
+    def add_child(parent_id: int, cutoff: int, indicator_id: int, child: SubtreeTotals) -> None:
         if child.subtree is not None:
-            parts[(parent_id, indicator_id, cutoff)].append(child.subtree)
-            reported[(parent_id, indicator_id, cutoff)] += child.reported
+            parts[(parent_id, cutoff)][indicator_id].append(child.subtree)
+            reported[(parent_id, cutoff, indicator_id)] += child.reported
 
     for (indicator_id, child_id, cutoff), child in below.items():
-        add_child(parent_of[child_id], indicator_id, cutoff, child)
-    result: dict[int, dict[tuple[int, int], SubtreeTotals]] = {u: {} for u in unit_ids}
-    by_root: dict[int, set[tuple[int, int, int]]] = defaultdict(set)
-    for part_key in parts:
-        by_root[part_key[0]].add(part_key)
+        add_child(parent_of[child_id], cutoff, indicator_id, child)
+    result: dict[int, dict[int, dict[int, SubtreeTotals]]] = {
+        unit_id: {cutoff: {} for cutoff in cutoffs} for unit_id in unit_ids
+    }
     parents = set(parent_of.values())
     for root_id in sorted(unit_ids, key=units_tree.depth, reverse=True):
-        if root_id in parents:  # its children of this call are made by now
+        if root_id in parents:  # its children asked in this call are made by now
             for child_id in units_tree.children_of.get(root_id, []):
                 if child_id in asked and parent_of.get(child_id) == root_id:
-                    for (indicator_id, cutoff), child in result[child_id].items():
-                        add_child(root_id, indicator_id, cutoff, child)
-                        by_root[root_id].add((root_id, indicator_id, cutoff))
-        for part_key in by_root[root_id]:
-            _root, indicator_id, cutoff = part_key
-            result[root_id][(indicator_id, cutoff)] = SubtreeTotals(
-                own=own.get((indicator_id, root_id, cutoff)),
-                subtree=merge_totals(root_id, parts[part_key]),
-                reported=reported[part_key],
-            )
+                    for cutoff, entry in result[child_id].items():
+                        for indicator_id, child in entry.items():
+                            add_child(root_id, cutoff, indicator_id, child)
+        for cutoff in cutoffs:
+            for indicator_id, found in parts[(root_id, cutoff)].items():
+                result[root_id][cutoff][indicator_id] = SubtreeTotals(
+                    own=own.get((indicator_id, root_id, cutoff)),
+                    subtree=merge_totals(root_id, found),
+                    reported=reported[(root_id, cutoff, indicator_id)],
+                )
     return result
 
 
