@@ -206,7 +206,7 @@ def test_production_defaults_turn_every_protection_on():
     # Nothing to install: this process's memory as the cache, sessions in the database, and
     # no read replica.
     assert shown["CACHE_BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
-    assert shown["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+    assert shown["SESSION_ENGINE"] == "indicators.sessions"
     assert (shown["DATABASES"], shown["DATABASE_ROUTERS"]) == (["default"], [])
 
 

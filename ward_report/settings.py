@@ -149,7 +149,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # django-axes first: it refuses a locked-out login before the password is even checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "indicators.backends.ModelBackend",  # Django's, reading the signed-in user with one SELECT
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -264,7 +264,7 @@ CACHES = _caches_from_env()
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
     if CACHES["default"]["BACKEND"].endswith("RedisCache")
-    else "django.contrib.sessions.backends.db"
+    else "indicators.sessions"  # Django's database store, reading the row with one SELECT
 )
 
 # Content-Security-Policy (django-csp 4 format). Scripts only from our own static files: no
