@@ -1,7 +1,9 @@
 """Caches that never serve a stale number: every entry is keyed on versions read from the database.
 
 Each part of the data has a version (a :class:`~indicators.models.Freshness` row): ``tree``
-(units and lineage), ``catalogue`` (areas, indicators, authorities), ``unit:<id>`` (any row
+(units and lineage), ``structure`` (which unit is under which, and their levels: the totals
+kept per unit depend on it, not on names), ``catalogue`` (areas, indicators, authorities),
+``unit:<id>`` (any row
 of the unit or of a unit under it) and ``own:<id>`` (the unit's own rows: an approval of a
 ward's month also locks and relabels its groups). A write replaces the versions it touches
 with a new random token *in its own transaction*, right after the row is written (the model
@@ -31,7 +33,7 @@ from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import connections, router
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from indicators.models import (
@@ -51,6 +53,10 @@ log = logging.getLogger(__name__)
 
 EVERYTHING = "all"  # bumped by bulk loaders that write around the models (demo, benchmark)
 TREE = "tree"
+# Which unit is under which, and each unit's level: what sums over a subtree depend on. A unit
+# renamed, reordered or given a deadline changes ``tree`` only, so the totals kept per unit
+# (kept_per_unit) stay valid; a unit added, deleted, moved or given another level changes both.
+STRUCTURE = "structure"
 CATALOGUE = "catalogue"
 TIMEOUT = 24 * 3600  # an entry is never stale; the timeout only frees memory of dead keys
 _MISSING = object()
@@ -190,6 +196,7 @@ def kept_per_unit(
     compute: Callable[[list[int]], dict],
     *,
     variants: Iterable | None = None,
+    structure_only: bool = False,
 ) -> dict[int, object]:
     """unit id → its entry ``name`` (of ``parts``: year, months…), each kept in the cache under
     the version of the unit's subtree (``unit:<id>``), the tree's and the catalogue's;
@@ -200,7 +207,8 @@ def kept_per_unit(
 
     With ``variants`` (cutoff months, say) each unit's entry is {variant: value}, each value
     kept under its own key, so that a later call asking for other variants finds the ones it
-    shares; ``compute`` then gives every variant of the units it is given.
+    shares; ``compute`` then gives every variant of the units it is given. ``structure_only``:
+    the entries depend on the tree's :data:`STRUCTURE` only, not on the units' names.
     """
     from indicators import tree
 
@@ -209,7 +217,7 @@ def kept_per_unit(
     if not unit_ids:
         return {}
     variants = None if variants is None else sorted(set(variants))
-    shared = {TREE, CATALOGUE}
+    shared = {STRUCTURE if structure_only else TREE, CATALOGUE}
     found = tokens(shared | {unit_scope(u) for u in unit_ids})
     keys = {}
     for unit_id in unit_ids:
@@ -252,11 +260,30 @@ def rows_changed(model, rows: list) -> None:
 @receiver(post_delete, sender=Unit, dispatch_uid="freshness-unit-delete")
 @receiver(post_save, sender=Predecessor, dispatch_uid="freshness-lineage-save")
 @receiver(post_delete, sender=Predecessor, dispatch_uid="freshness-lineage-delete")
-def _tree_changed(**kwargs) -> None:
+def _tree_changed(sender=None, instance=None, created=False, **kwargs) -> None:
     from indicators import tree
 
-    bump([TREE])
+    moved = (
+        sender is not Unit
+        or instance is None
+        or created
+        or kwargs.get("signal") is post_delete
+        or getattr(instance, "_structure_before", None) != _structure_of(instance)
+    )
+    bump([TREE, STRUCTURE] if moved and sender is not Predecessor else [TREE])
     tree.forget()
+
+
+def _structure_of(unit: Unit) -> tuple:
+    return (unit.parent_id, unit.level)
+
+
+@receiver(pre_save, sender=Unit, dispatch_uid="freshness-unit-before")
+def _remember_structure(instance, **kwargs) -> None:
+    """The parent and level a unit had before this save (one query; unit saves are rare)."""
+    if instance.pk is not None:
+        before = Unit.objects.filter(pk=instance.pk).values_list("parent_id", "level").first()
+        instance._structure_before = before and tuple(before)
 
 
 @receiver(post_save, sender=Area, dispatch_uid="freshness-area-save")

@@ -240,3 +240,37 @@ def test_entries_kept_for_one_set_of_units_serve_another(demo, monkeypatch):
     monkeypatch.setattr(selectors, "_compute_subtree_totals", recording)
     selectors.compute_summaries(units=[city], period=period)
     assert computed == []
+
+
+def test_a_renamed_unit_keeps_the_totals_and_a_moved_one_recounts(demo, monkeypatch):
+    monkeypatch.setattr(selectors, "SMALL_SUBTREE", 0)  # every unit from its children
+    city = Unit.objects.get(code="quang-ngai")
+    period = parse_period("9m", 2023)
+    cache.clear()
+    before = selectors.compute_summaries(units=[city], period=period)[city.id]
+    computed: list[int] = []
+    compute = selectors._compute_subtree_totals
+
+    def recording(unit_ids, **kwargs):
+        computed.extend(unit_ids)
+        return compute(unit_ids, **kwargs)
+
+    monkeypatch.setattr(selectors, "_compute_subtree_totals", recording)
+    group = Unit.objects.get(code="chanh-lo-to-1")
+    group.name = "Tổ dân phố Một"
+    group.save()  # the tree's version changes, not its structure
+    tree.forget()
+    assert selectors.compute_summaries(units=[city], period=period)[city.id] == before
+    assert computed == []
+
+    group.parent = city  # out of the ward, straight under the city: the same city total
+    group.save()
+    tree.forget()
+    after = selectors.compute_summaries(units=[city], period=period)[city.id]
+    assert computed  # recounted
+    ward = Unit.objects.get(code="chanh-lo")
+    ward_rows = selectors.compute_summaries(units=[ward], period=period)[ward.id]
+    monkeypatch.setattr(selectors, "SMALL_SUBTREE", 10_000)
+    cache.clear()
+    assert after == selectors.compute_summaries(units=[city], period=period)[city.id]
+    assert ward_rows == selectors.compute_summaries(units=[ward], period=period)[ward.id]

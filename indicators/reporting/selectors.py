@@ -505,6 +505,7 @@ def subtree_totals(
             missing, indicators=indicators, year=year, first_month=first_month, cutoffs=cutoffs
         ),
         variants=cutoffs,
+        structure_only=True,  # sums: which unit is under which, not what they are called
     )
     return {
         (indicator_id, unit_id, cutoff): totals
@@ -612,6 +613,7 @@ def subtree_month_sums(
         unit_ids,
         (year, indicator_ids),
         lambda missing: _compute_month_sums(missing, indicator_ids=indicator_ids, year=year),
+        structure_only=True,
     )
     return {
         (indicator_id, unit_id): months
