@@ -52,6 +52,7 @@ MAX_ERRORS = 1000  # reading stops collecting after this many problems
 
 AMOUNT_PLACES = Decimal("0.0001")  # what Figure and Target store (decimal_places=4)
 AMOUNT_LIMIT = Decimal(10) ** 18  # max_digits=22 with 4 decimals
+_AMOUNT_EXPONENT = AMOUNT_PLACES.as_tuple().exponent
 
 
 @dataclass(frozen=True)
@@ -649,7 +650,7 @@ class Cells:
             self.error(column, _("Số quá lớn."))
             return None
         # Stored with four decimals; an Excel formula's 28.333333333333332 keeps 28.3333.
-        if number.as_tuple().exponent < AMOUNT_PLACES.as_tuple().exponent:
+        if number.as_tuple().exponent < _AMOUNT_EXPONENT:
             number = number.quantize(AMOUNT_PLACES, rounding=ROUND_HALF_UP)
         return number
 
@@ -792,30 +793,56 @@ _KEEP = object()  # a blank optional cell that leaves its field as it is
 
 
 def read_cell(column: Column, cells: Cells) -> object:
+    # How a cell of the column is read, worked out once per column rather than once per cell
+    # (by identity: hashing a Column would translate its help text).
+    known = _READERS.get(id(column))
+    if known is None or known[0] is not column:
+        known = _READERS[id(column)] = (column, _reader_of(column))
+    return known[1](cells)
+
+
+_READERS: dict[int, tuple[Column, Callable[[Cells], object]]] = {}
+
+
+def _reader_of(column: Column) -> Callable[[Cells], object]:
     name, must = column.name, column.required and not column.blank
     match column.type:
         case ColumnType.REFERENCE if column.named:  # a code or a name: the planner decides
-            return cells.text(name, required=must, max_length=column.max_length)
+            return lambda cells: cells.text(name, required=must, max_length=column.max_length)
         case ColumnType.CODE | ColumnType.REFERENCE:
-            return cells.code(name, required=must)
+            return lambda cells: cells.code(name, required=must)
         case ColumnType.TEXT:
-            return cells.text(name, required=must, max_length=column.max_length)
+            return lambda cells: cells.text(name, required=must, max_length=column.max_length)
         case ColumnType.CHOICE:
-            return cells.choice(name, column.choices, default=column.default, words=column.words)
+            return lambda cells: cells.choice(
+                name, column.choices, default=column.default, words=column.words
+            )
         case ColumnType.NUMBER:
-            return cells.number(name, required=must)
+            return lambda cells: cells.number(name, required=must)
         case ColumnType.INTEGER:
-            if not column.required and _is_blank(cells.row.cells.get(name)):
-                return _KEEP
-            return cells.integer(name, column.low, column.high, column.range_message)
+
+            def integer(cells: Cells) -> object:
+                if not column.required and _is_blank(cells.row.cells.get(name)):
+                    return _KEEP
+                return cells.integer(name, column.low, column.high, column.range_message)
+
+            return integer
         case ColumnType.BOOLEAN:
-            value = cells.boolean(name)
-            return _KEEP if value is None else value
+
+            def boolean(cells: Cells) -> object:
+                value = cells.boolean(name)
+                return _KEEP if value is None else value
+
+            return boolean
         case ColumnType.CHOICES:
-            value = cells.choices(name, column.choices)
-            return _KEEP if value is None else value
+
+            def choices(cells: Cells) -> object:
+                value = cells.choices(name, column.choices)
+                return _KEEP if value is None else value
+
+            return choices
         case ColumnType.DATE:
-            return cells.date(name)
+            return lambda cells: cells.date(name)
         case ColumnType.LINEAGE:
-            return cells.lineage(name)
+            return lambda cells: cells.lineage(name)
     raise ValueError(f"unknown column type {column.type!r}")
