@@ -245,7 +245,8 @@ def kept_per_unit(
 
 
 def rows_changed(model, rows: list) -> None:
-    """What the signals below do for a save, for rows written in bulk (which send none)."""
+    """What the signals below do for a save, for rows written in bulk (which send none).
+    ``rows``: the instances written, or the values written (dicts by attribute, ``unit_id``)."""
     if not rows:
         return
     if model in (Unit, Predecessor):
@@ -253,7 +254,7 @@ def rows_changed(model, rows: list) -> None:
     elif model in (Area, Indicator, Authority):
         bump([CATALOGUE])
     else:
-        units_changed({row.unit_id for row in rows})
+        units_changed({row["unit_id"] if isinstance(row, dict) else row.unit_id for row in rows})
 
 
 @receiver(post_save, sender=Unit, dispatch_uid="freshness-unit-save")

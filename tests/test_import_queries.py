@@ -172,3 +172,24 @@ def test_a_unit_created_in_bulk_has_its_parent_and_history(city, django_user_mod
     assert {(h.history_user_id, h.history_change_reason) for h in history} == {
         (admin.pk, "import: to.xlsx")
     }
+
+
+def test_a_figure_created_in_bulk_is_what_a_save_writes_with_its_history_row(city):
+    """Every field as a save would write it (the status's default, one moment stamped on
+    both dates), and a history row that repeats every field with who, from where and "+"."""
+    queries_of_import(figure_rows(55), city)
+    figures = list(Figure.objects.order_by("id"))
+    assert len(figures) == 55
+    ratio = Figure.objects.get(unit__code="q-w0", indicator__code="q-ind-1", month=2)
+    assert (ratio.value, ratio.numerator, ratio.denominator) == (None, Decimal(2), Decimal(9))
+    assert ratio.status == Figure.Status.OFFICIAL  # the column is absent: the default
+    assert {(f.source, f.entered_by_id) for f in figures} == {("import: thang.xlsx", city.pk)}
+    [moment] = {f.created_at for f in figures} | {f.updated_at for f in figures}
+    history = {h.id: h for h in Figure.history.all()}
+    assert set(history) == {f.id for f in figures}
+    fields = [f.attname for f in Figure._meta.concrete_fields]
+    for figure in figures:
+        row = history[figure.id]
+        assert [getattr(row, name) for name in fields] == [getattr(figure, n) for n in fields]
+        assert (row.history_type, row.history_user_id) == ("+", city.pk)
+        assert (row.history_change_reason, row.history_date) == ("import: thang.xlsx", moment)

@@ -16,11 +16,11 @@ from typing import IO
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from indicators import approval, freshness, tree
 from indicators.core.dates import written_moment
 from indicators.entry.services import (
+    bulk_create,
     bulk_model_update,
     replace_predecessors,
 )
@@ -221,19 +221,15 @@ def _write_in_bulk(sheet, changes: list[Change], ids, *, user, source: str) -> N
     for change in changes:
         data = _data(change, ids, user=user, source=source)
         if change.action == CREATE:
-            created.append(model(**data))
+            created.append(data)
         else:
             updated.append((change.current, data))
-    if created:
-        created = bulk_create_with_history(
-            created,
-            model,
-            batch_size=WRITE_BATCH,
-            default_user=user,
-            default_change_reason=source,
-        )
-        if "code" in sheet.by_name:  # rows below may name them
-            ids[sheet.key].update((row.code, row.id) for row in created)
+    created_ids = bulk_create(
+        model=model, rows=created, user=user, source=source, batch_size=WRITE_BATCH
+    )
+    if "code" in sheet.by_name:  # rows below may name them
+        codes = [row["code"] for row in created]
+        ids[sheet.key].update(zip(codes, created_ids, strict=True))
     bulk_model_update(
         model=model,
         updates=updated,
