@@ -1,8 +1,8 @@
 """Caches that never serve a stale number: every entry is keyed on versions read from the database.
 
 Each part of the data has a version (a :class:`~indicators.models.Freshness` row): ``tree``
-(units and lineage), ``structure`` (which unit is under which, and their levels: the totals
-kept per unit depend on it, not on names), ``catalogue`` (areas, indicators, authorities),
+(units and lineage), ``sums`` (what the totals kept per unit depend on besides their rows:
+see :data:`SUMS`), ``catalogue`` (areas, indicators, authorities),
 ``unit:<id>`` (any row
 of the unit or of a unit under it) and ``own:<id>`` (the unit's own rows: an approval of a
 ward's month also locks and relabels its groups). A write replaces the versions it touches
@@ -53,10 +53,13 @@ log = logging.getLogger(__name__)
 
 EVERYTHING = "all"  # bumped by bulk loaders that write around the models (demo, benchmark)
 TREE = "tree"
-# Which unit is under which, and each unit's level: what sums over a subtree depend on. A unit
-# renamed, reordered or given a deadline changes ``tree`` only, so the totals kept per unit
-# (kept_per_unit) stay valid; a unit added, deleted, moved or given another level changes both.
-STRUCTURE = "structure"
+# What the totals kept per unit (kept_per_unit) are made of besides each subtree's rows: which
+# unit is under which with its level, and each indicator's kind and entry levels. A unit saved
+# with another parent or level changes ``unit:`` of the chains above its old and new places
+# instead; ``sums`` changes for bulk writes of units (their old places unknown) and for an
+# indicator given another kind or entry levels. Renaming a unit or an indicator changes
+# neither, so no province goes back to reading all its figures for it.
+SUMS = "sums"
 CATALOGUE = "catalogue"
 TIMEOUT = 24 * 3600  # an entry is never stale; the timeout only frees memory of dead keys
 _MISSING = object()
@@ -196,7 +199,7 @@ def kept_per_unit(
     compute: Callable[[list[int]], dict],
     *,
     variants: Iterable | None = None,
-    structure_only: bool = False,
+    sums_only: bool = False,
 ) -> dict[int, object]:
     """unit id → its entry ``name`` (of ``parts``: year, months…), each kept in the cache under
     the version of the unit's subtree (``unit:<id>``), the tree's and the catalogue's;
@@ -207,8 +210,9 @@ def kept_per_unit(
 
     With ``variants`` (cutoff months, say) each unit's entry is {variant: value}, each value
     kept under its own key, so that a later call asking for other variants finds the ones it
-    shares; ``compute`` then gives every variant of the units it is given. ``structure_only``:
-    the entries depend on the tree's :data:`STRUCTURE` only, not on the units' names.
+    shares; ``compute`` then gives every variant of the units it is given. ``sums_only``: the
+    entries are sums over each subtree, which depend on :data:`SUMS` and not on the names of
+    units or indicators (``tree``, ``catalogue``).
     """
     from indicators import tree
 
@@ -217,7 +221,7 @@ def kept_per_unit(
     if not unit_ids:
         return {}
     variants = None if variants is None else sorted(set(variants))
-    shared = {STRUCTURE if structure_only else TREE, CATALOGUE}
+    shared = {SUMS} if sums_only else {TREE, CATALOGUE}
     found = tokens(shared | {unit_scope(u) for u in unit_ids})
     keys = {}
     for unit_id in unit_ids:
@@ -251,7 +255,9 @@ def rows_changed(model, rows: list) -> None:
         return
     if model in (Unit, Predecessor):
         _tree_changed()
-    elif model in (Area, Indicator, Authority):
+    elif model is Indicator:
+        bump([CATALOGUE, SUMS])
+    elif model in (Area, Authority):
         bump([CATALOGUE])
     else:
         units_changed({row["unit_id"] if isinstance(row, dict) else row.unit_id for row in rows})
@@ -264,14 +270,15 @@ def rows_changed(model, rows: list) -> None:
 def _tree_changed(sender=None, instance=None, created=False, **kwargs) -> None:
     from indicators import tree
 
-    moved = (
-        sender is not Unit
-        or instance is None
-        or created
-        or kwargs.get("signal") is post_delete
-        or getattr(instance, "_structure_before", None) != _structure_of(instance)
-    )
-    bump([TREE, STRUCTURE] if moved and sender is not Predecessor else [TREE])
+    bump([TREE])
+    if sender is Unit and instance is not None:
+        before = getattr(instance, "_structure_before", None)
+        if created or kwargs.get("signal") is post_delete or before != _structure_of(instance):
+            # The chains above its old and its new place count other units now.
+            old_parent = before[0] if before else None
+            units_changed(u for u in (old_parent, instance.parent_id, instance.pk) if u)
+    elif sender is not Predecessor:  # units written in bulk: their old places are not known
+        bump([SUMS])
     tree.forget()
 
 
@@ -287,13 +294,31 @@ def _remember_structure(instance, **kwargs) -> None:
         instance._structure_before = before and tuple(before)
 
 
+@receiver(pre_save, sender=Indicator, dispatch_uid="freshness-indicator-before")
+def _remember_sums_fields(instance, **kwargs) -> None:
+    """An indicator's kind and entry levels before this save (what sums depend on)."""
+    if instance.pk is not None:
+        instance._sums_before = (
+            Indicator.objects.filter(pk=instance.pk).values_list(*SUMS_FIELDS).first()
+        )
+
+
+SUMS_FIELDS = ("kind", "entry_levels")
+
+
 @receiver(post_save, sender=Area, dispatch_uid="freshness-area-save")
 @receiver(post_delete, sender=Area, dispatch_uid="freshness-area-delete")
 @receiver(post_save, sender=Indicator, dispatch_uid="freshness-indicator-save")
 @receiver(post_delete, sender=Indicator, dispatch_uid="freshness-indicator-delete")
 @receiver(post_save, sender=Authority, dispatch_uid="freshness-authority-save")
 @receiver(post_delete, sender=Authority, dispatch_uid="freshness-authority-delete")
-def _catalogue_changed(**kwargs) -> None:
+def _catalogue_changed(sender=None, instance=None, created=False, **kwargs) -> None:
+    if sender is Indicator and instance is not None:
+        before = getattr(instance, "_sums_before", None)
+        after = tuple(getattr(instance, name) for name in SUMS_FIELDS)
+        if created or kwargs.get("signal") is post_delete or before != after:
+            bump([CATALOGUE, SUMS])
+            return
     bump([CATALOGUE])
 
 

@@ -274,3 +274,32 @@ def test_a_renamed_unit_keeps_the_totals_and_a_moved_one_recounts(demo, monkeypa
     cache.clear()
     assert after == selectors.compute_summaries(units=[city], period=period)[city.id]
     assert ward_rows == selectors.compute_summaries(units=[ward], period=period)[ward.id]
+
+
+def test_a_renamed_indicator_keeps_the_totals_and_another_kind_recounts(demo, monkeypatch):
+    monkeypatch.setattr(selectors, "SMALL_SUBTREE", 0)
+    city = Unit.objects.get(code="quang-ngai")
+    period = parse_period("9m", 2023)
+    cache.clear()
+    selectors.compute_summaries(units=[city], period=period)
+    computed: list[int] = []
+    compute = selectors._compute_subtree_totals
+
+    def recording(unit_ids, **kwargs):
+        computed.extend(unit_ids)
+        return compute(unit_ids, **kwargs)
+
+    monkeypatch.setattr(selectors, "_compute_subtree_totals", recording)
+    indicator = Indicator.objects.filter(kind="level").first()
+    indicator.name = f"{indicator.name} (đổi tên)"
+    indicator.save()
+    selectors.compute_summaries(units=[city], period=period)
+    assert computed == []
+
+    indicator.entry_levels = [*(indicator.entry_levels or []), "city"]
+    indicator.save()
+    rows = selectors.compute_summaries(units=[city], period=period)[city.id]
+    assert computed
+    monkeypatch.setattr(selectors, "SMALL_SUBTREE", 10_000)
+    cache.clear()
+    assert rows == selectors.compute_summaries(units=[city], period=period)[city.id]

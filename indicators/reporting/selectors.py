@@ -505,7 +505,7 @@ def subtree_totals(
             missing, indicators=indicators, year=year, first_month=first_month, cutoffs=cutoffs
         ),
         variants=cutoffs,
-        structure_only=True,  # sums: which unit is under which, not what they are called
+        sums_only=True,  # sums: which unit is under which, not what they are called
     )
     return {
         (indicator_id, unit_id, cutoff): totals
@@ -613,7 +613,7 @@ def subtree_month_sums(
         unit_ids,
         (year, indicator_ids),
         lambda missing: _compute_month_sums(missing, indicator_ids=indicator_ids, year=year),
-        structure_only=True,
+        sums_only=True,
     )
     return {
         (indicator_id, unit_id): months
@@ -862,10 +862,137 @@ def monthly_series_of(
     )
 
 
+# A month of a level or a reported rate over a subtree: the units' figures of the month alone
+# (Σ values, any estimate, how many units), each unit's latest figure up to the month (Σ values,
+# any estimate, the latest month any unit reached) and the unit's own figure of the month
+# (value, estimate) or None. None for a month without any figure up to it.
+PointMonth = tuple[Decimal, bool, int, Decimal, bool, int, tuple[Decimal | None, bool] | None]
+
+
+def _add_point_months(a: PointMonth | None, b: PointMonth | None) -> PointMonth | None:
+    """Two parts' months as one; the own figure is the one part that holds it (the unit's
+    own figures: every other part comes without)."""
+    if a is None or b is None:
+        return a if b is None else b
+    return (
+        a[0] + b[0],
+        a[1] or b[1],
+        a[2] + b[2],
+        a[3] + b[3],
+        a[4] or b[4],
+        max(a[5], b[5]),
+        a[6] if a[6] is not None else b[6],
+    )
+
+
+def subtree_point_months(
+    *, unit_ids: Iterable[int], indicator_ids: Iterable[int], year: int
+) -> dict[tuple[int, int], list[PointMonth | None]]:
+    """(indicator, unit) → the twelve :data:`PointMonth` of a level or reported indicator over
+    the unit and everything under it, kept per unit like :func:`subtree_month_sums` (a level
+    adds up each unit's latest figure, so each unit's latest figures are carried before they
+    are added)."""
+    indicator_ids = sorted(set(indicator_ids))
+    if not indicator_ids:
+        return {}
+    entries = freshness.kept_per_unit(
+        "point-months",
+        unit_ids,
+        (year, indicator_ids),
+        lambda missing: _compute_point_months(missing, indicator_ids=indicator_ids, year=year),
+        sums_only=True,
+    )
+    return {
+        (indicator_id, unit_id): months
+        for unit_id, entry in entries.items()
+        for indicator_id, months in entry.items()
+    }
+
+
+def _compute_point_months(
+    unit_ids: list[int], *, indicator_ids: list[int], year: int
+) -> dict[int, dict[int, list[PointMonth | None]]]:
+    roots_of, parent_of = _read_and_below(unit_ids)
+    by_unit: dict[tuple[int, int], dict[int, tuple]] = defaultdict(dict)  # (indicator, unit)
+    for indicator_id, unit_id, month, value, status in Figure.objects.filter(
+        unit_id__in=list(roots_of), indicator_id__in=indicator_ids, year=year
+    ).values_list("indicator_id", "unit_id", "month", "value", "status"):
+        by_unit[(indicator_id, unit_id)][month] = (value, status == Figure.Status.ESTIMATE)
+    result: dict[int, dict[int, list]] = {unit_id: {} for unit_id in unit_ids}
+
+    def add(root_id: int, indicator_id: int, months: list[PointMonth | None]) -> None:
+        found = result[root_id].setdefault(indicator_id, [None] * 12)
+        for index, month in enumerate(months):
+            found[index] = _add_point_months(found[index], month)
+
+    for (indicator_id, unit_id), figures in by_unit.items():
+        months: list[PointMonth | None] = []
+        carried = None  # (value, estimate, month) of the unit's latest figure so far
+        for month in range(1, 13):
+            alone = figures.get(month)
+            if alone is not None:
+                carried = (alone[0], alone[1], month)
+            if carried is None:
+                months.append(None)
+                continue
+            months.append(
+                (
+                    (alone[0] or Decimal(0)) if alone else Decimal(0),
+                    bool(alone and alone[1]),
+                    1 if alone else 0,
+                    carried[0] or Decimal(0),
+                    carried[1],
+                    carried[2],
+                    alone,
+                )
+            )
+        for root_id in roots_of[unit_id]:
+            own = root_id == unit_id
+            add(root_id, indicator_id, [m if own or m is None else (*m[:6], None) for m in months])
+    below = subtree_point_months(unit_ids=parent_of, indicator_ids=indicator_ids, year=year)
+    for (indicator_id, child_id), months in below.items():
+        add(parent_of[child_id], indicator_id, [m if m is None else (*m[:6], None) for m in months])
+    return result
+
+
+def _point_series(unit: Unit, indicator: Indicator, months: list[PointMonth | None]):
+    """The twelve :class:`MonthPoint` of a level or reported indicator from its months (what
+    :func:`_month_points` makes of every unit's figures)."""
+    points = []
+    own_latest = None  # (value, estimate, month): the unit's own latest figure so far
+    for number, found in enumerate(months, start=1):
+        own = found[6] if found else None
+        if own is not None:
+            own_latest = (*own, number)
+        if found is None:
+            alone = cumulative = Aggregate()
+        elif indicator.kind == Indicator.Kind.LEVEL:
+            alone = (
+                Aggregate(actual=found[0], is_estimate=found[1], last_month=number)
+                if found[2]
+                else Aggregate()
+            )
+            cumulative = Aggregate(actual=found[3], is_estimate=found[4], last_month=found[5])
+        else:  # reported: the unit's own figure, or "not computable" from the units under it
+            if own is not None:
+                alone = Aggregate(actual=own[0], is_estimate=own[1], last_month=number)
+            elif found[2]:
+                alone = Aggregate(not_aggregable=True, last_month=number)
+            else:
+                alone = Aggregate()
+            if own_latest is not None:
+                cumulative = Aggregate(
+                    actual=own_latest[0], is_estimate=own_latest[1], last_month=own_latest[2]
+                )
+            else:
+                cumulative = Aggregate(not_aggregable=True, last_month=found[5])
+        points.append(MonthPoint(month=number, month_value=alone, cumulative=cumulative))
+    return points
+
+
 def _monthly_series_of(
     *, unit: Unit, indicators: list[Indicator], years: list[int]
 ) -> dict[tuple[int, int], list[MonthPoint]]:
-    members = list(subtree_ids(unit))
     figures: dict[tuple[int, int], list[_MonthFigure]] = defaultdict(list)
     # Flows and ratios add up over units month by month: each month of the subtree is one
     # sum (subtree_month_sums), read as if one unit had entered it (what combine() makes).
@@ -882,16 +1009,24 @@ def _monthly_series_of(
                     figures[(indicator.id, year)].append(
                         _MonthFigure(unit.id, month, value, numerator, denominator, status)
                     )
-    # Levels and reported rates take each unit's last month: read unit by unit.
-    point = [i for i in indicators if i not in additive]
-    if point:
-        rows = Figure.objects.filter(
-            unit_id__in=members, indicator__in=point, year__in=years
-        ).values_list("indicator_id", "year", *_MonthFigure._fields)
-        for indicator_id, year, *fields in rows:
-            figures[(indicator_id, year)].append(_MonthFigure(*fields))
-    return {
+    found = {
         (indicator.id, year): _month_points(unit, indicator, figures[(indicator.id, year)])
+        for indicator in additive
+        for year in years
+    }
+    # Levels and reported rates take each unit's latest figure: carried unit by unit, then
+    # added up (subtree_point_months).
+    point = [i for i in indicators if i not in additive]
+    for year in years if point else []:
+        months = subtree_point_months(
+            unit_ids=[unit.id], indicator_ids=[i.id for i in point], year=year
+        )
+        for indicator in point:
+            found[(indicator.id, year)] = _point_series(
+                unit, indicator, months.get((indicator.id, unit.id), [None] * 12)
+            )
+    return {
+        (indicator.id, year): found[(indicator.id, year)]
         for indicator in indicators
         for year in years
     }
