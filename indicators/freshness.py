@@ -270,16 +270,33 @@ def rows_changed(model, rows: list) -> None:
 def _tree_changed(sender=None, instance=None, created=False, **kwargs) -> None:
     from indicators import tree
 
-    bump([TREE])
     if sender is Unit and instance is not None:
         before = getattr(instance, "_structure_before", None)
         if created or kwargs.get("signal") is post_delete or before != _structure_of(instance):
             # The chains above its old and its new place count other units now.
             old_parent = before[0] if before else None
-            units_changed(u for u in (old_parent, instance.parent_id, instance.pk) if u)
+            starts = [u for u in (old_parent, instance.parent_id, instance.pk) if u]
+            bump(unit_scope(u) for u in _stored_chains(starts))
     elif sender is not Predecessor:  # units written in bulk: their old places are not known
         bump([SUMS])
+    bump([TREE])
     tree.forget()
+
+
+def _stored_chains(unit_ids: list[int]) -> set[int]:
+    """``unit_ids`` and every unit above them, read from the table (a query per level; never
+    the kept tree, which must not be loaded from rows this transaction has not committed)."""
+    found: set[int] = set()
+    frontier = set(unit_ids)
+    while frontier - found:
+        frontier -= found
+        found |= frontier
+        frontier = set(
+            Unit.objects.filter(pk__in=frontier, parent__isnull=False).values_list(
+                "parent_id", flat=True
+            )
+        )
+    return found
 
 
 def _structure_of(unit: Unit) -> tuple:
