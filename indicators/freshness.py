@@ -27,11 +27,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connections, router
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
@@ -167,15 +171,69 @@ def key(name: str, *parts) -> str:
     return f"{name}:{digest}"
 
 
+class _RecentEntries:
+    """The entries this process read or wrote last, in front of a shared cache (Redis).
+
+    An entry never changes once written: its key holds the versions it was made from. So a
+    process may answer from its own copy without asking Redis, and is as correct as Redis.
+    Kept pickled (each reader gets its own objects, as from any cache) and only for a shared
+    backend: with ``LocMemCache`` the cache is this process's memory already."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: OrderedDict[str, bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def active(self) -> bool:
+        return self.size > 0 and not isinstance(caches["default"], LocMemCache)
+
+    def get_many(self, keys: list[str]) -> dict:
+        with self.lock:
+            found = {key: self.entries[key] for key in keys if key in self.entries}
+            for key in found:
+                self.entries.move_to_end(key)
+        return {key: pickle.loads(value) for key, value in found.items()}
+
+    def set_many(self, values: dict) -> None:
+        pickled = {
+            key: pickle.dumps(value, pickle.HIGHEST_PROTOCOL) for key, value in values.items()
+        }
+        with self.lock:
+            self.entries.update(pickled)
+            for key in pickled:
+                self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+# About 256 pages of 200 KB at most, or many more small totals.
+recent = _RecentEntries(size=256)
+
+
 def get_many(keys: Iterable[str]) -> dict:
+    keys = list(keys)
+    local = recent.active()
+    found = recent.get_many(keys) if local else {}
+    missing = [key for key in keys if key not in found]
+    if not missing:
+        return found
     try:
-        return cache.get_many(list(keys))
+        shared = cache.get_many(missing)
     except Exception:  # a cache that fails costs time, never an answer
         log.warning("cache read failed", exc_info=True)
-        return {}
+        return found
+    if local and shared:
+        recent.set_many(shared)
+    return found | shared
 
 
 def set_many(values: dict) -> None:
+    if recent.active() and values:
+        recent.set_many(values)
     try:
         cache.set_many(values, TIMEOUT)
     except Exception:

@@ -11,6 +11,7 @@ from django.test import SimpleTestCase
 from django.test.utils import override_settings
 from django.utils import translation
 
+from indicators import freshness
 from indicators import tree as unit_tree
 from indicators.demo import load_catalogue, load_demo
 from indicators.models import Area, Authority, Indicator, Unit
@@ -37,6 +38,7 @@ def forget_caches() -> None:
     """Empty the cache and this process's kept tree: the next request starts cold (query
     counts of two requests compare like with like)."""
     cache.clear()
+    freshness.recent.clear()
     unit_tree.forget_kept()
 
 
@@ -47,6 +49,7 @@ def fresh_unit_tree():
     setting up a parent loop) must not find what an earlier test kept under the same
     versions (tokens rolled back with that test come back for the next one)."""
     cache.clear()
+    freshness.recent.clear()
     unit_tree.forget_kept()
     yield
     unit_tree.forget_kept()

@@ -253,7 +253,9 @@ def _caches_from_env() -> dict:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "ward-report",
-            "OPTIONS": {"MAX_ENTRIES": 5000},
+            # Totals are kept per unit: a country's 3.300 communes keep a few entries each per
+            # period, so a national deployment wants more than Django's 300 (or Redis).
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("DJANGO_CACHE_MAX_ENTRIES", "20000"))},
         }
     }
 
