@@ -18,6 +18,34 @@ from indicators.synthetic import PREFIX
 PERIODS = ["m9", "q3", "6m", "9m", "y", "q1", "ytd8"]
 
 
+def generate_two_provinces(*, indicators: int = 6, provinces: int = 2) -> None:
+    """Generated provinces of 3 communes each across the 2025 reform, every kind of indicator."""
+    call_command(
+        "generate_data",
+        communes=3,
+        indicators=indicators,
+        years=2,
+        groups=2,
+        provinces=provinces,
+        last_year=2026,
+        last_month=9,
+        verbosity=0,
+    )
+
+
+def record_computed(monkeypatch) -> list[int]:
+    """The units whose subtree totals are computed from here on (not found kept)."""
+    computed: list[int] = []
+    compute = selectors._compute_subtree_totals
+
+    def recording(unit_ids, **kwargs):
+        computed.extend(unit_ids)
+        return compute(unit_ids, **kwargs)
+
+    monkeypatch.setattr(selectors, "_compute_subtree_totals", recording)
+    return computed
+
+
 def _fresh_summaries(units, period, *, small: int, monkeypatch) -> dict:
     """Every row of every unit, computed with nothing kept (``small``: SMALL_SUBTREE)."""
     monkeypatch.setattr(selectors, "SMALL_SUBTREE", small)
@@ -56,17 +84,7 @@ def test_the_demo_adds_up_the_same_from_children_totals_as_from_every_figure(
 @pytest.mark.django_db
 @pytest.mark.parametrize("period_key", ["9m", "q3", "m8", "y"])
 def test_generated_provinces_with_the_reform_add_up_the_same(period_key, monkeypatch):
-    call_command(
-        "generate_data",
-        communes=3,
-        indicators=6,
-        years=2,
-        groups=2,
-        provinces=2,
-        last_year=2026,
-        last_month=9,
-        verbosity=0,
-    )
+    generate_two_provinces()
     units = list(Unit.objects.filter(code__startswith=PREFIX))
     for year in (2025, 2026):
         period = parse_period(period_key, year)
@@ -77,14 +95,7 @@ def test_generated_provinces_with_the_reform_add_up_the_same(period_key, monkeyp
 
 def test_a_saved_figure_recomputes_only_the_units_above_it(demo, monkeypatch):
     monkeypatch.setattr(selectors, "SMALL_SUBTREE", 0)  # every unit from its children
-    computed: list[int] = []
-    compute = selectors._compute_subtree_totals
-
-    def recording(unit_ids, **kwargs):
-        computed.extend(unit_ids)
-        return compute(unit_ids, **kwargs)
-
-    monkeypatch.setattr(selectors, "_compute_subtree_totals", recording)
+    computed = record_computed(monkeypatch)
     city = Unit.objects.get(code="quang-ngai")
     period = parse_period("9m", 2023)
     cache.clear()
@@ -137,16 +148,7 @@ def _series_unit_by_unit(unit, indicators, year):
 @pytest.mark.parametrize("small", [10_000, 0])
 def test_monthly_series_add_up_flows_by_month_as_unit_by_unit(small, monkeypatch):
     monkeypatch.setattr(selectors, "SMALL_SUBTREE", small)
-    call_command(
-        "generate_data",
-        communes=3,
-        indicators=8,
-        years=2,
-        groups=2,
-        last_year=2026,
-        last_month=9,
-        verbosity=0,
-    )
+    generate_two_provinces(indicators=8, provinces=1)
     indicators = list(Indicator.objects.filter(is_active=True))
     assert {i.kind for i in indicators} >= {"sum", "ratio", "level", "reported"}
     for code in (f"{PREFIX}vn", f"{PREFIX}p01", f"{PREFIX}p01-x001"):
@@ -172,17 +174,7 @@ def _completeness_unit_by_unit(unit, year, months):
 @pytest.mark.django_db
 @pytest.mark.parametrize("small", [10_000, 0])
 def test_completeness_counts_from_children_as_unit_by_unit(small, monkeypatch):
-    call_command(
-        "generate_data",
-        communes=3,
-        indicators=6,
-        years=2,
-        groups=2,
-        provinces=2,
-        last_year=2026,
-        last_month=9,
-        verbosity=0,
-    )
+    generate_two_provinces()
     monkeypatch.setattr(selectors, "SMALL_SUBTREE", small)
     units = Unit.objects.filter(code__startswith=PREFIX).order_by("id")
     for year, months in ((2025, list(range(1, 13))), (2025, [6, 7]), (2026, [9]), (2026, [1, 2])):
@@ -230,14 +222,7 @@ def test_entries_kept_for_one_set_of_units_serve_another(demo, monkeypatch):
     period = parse_period("9m", 2023)
     cache.clear()
     selectors.compute_summaries(units=[city, *tree.current().children(city.id)], period=period)
-    computed: list[int] = []
-    compute = selectors._compute_subtree_totals
-
-    def recording(unit_ids, **kwargs):
-        computed.extend(unit_ids)
-        return compute(unit_ids, **kwargs)
-
-    monkeypatch.setattr(selectors, "_compute_subtree_totals", recording)
+    computed = record_computed(monkeypatch)
     selectors.compute_summaries(units=[city], period=period)
     assert computed == []
 
@@ -248,14 +233,7 @@ def test_a_renamed_unit_keeps_the_totals_and_a_moved_one_recounts(demo, monkeypa
     period = parse_period("9m", 2023)
     cache.clear()
     before = selectors.compute_summaries(units=[city], period=period)[city.id]
-    computed: list[int] = []
-    compute = selectors._compute_subtree_totals
-
-    def recording(unit_ids, **kwargs):
-        computed.extend(unit_ids)
-        return compute(unit_ids, **kwargs)
-
-    monkeypatch.setattr(selectors, "_compute_subtree_totals", recording)
+    computed = record_computed(monkeypatch)
     group = Unit.objects.get(code="chanh-lo-to-1")
     group.name = "Tổ dân phố Một"
     group.save()  # the tree's version changes, not its structure
@@ -282,14 +260,7 @@ def test_a_renamed_indicator_keeps_the_totals_and_another_kind_recounts(demo, mo
     period = parse_period("9m", 2023)
     cache.clear()
     selectors.compute_summaries(units=[city], period=period)
-    computed: list[int] = []
-    compute = selectors._compute_subtree_totals
-
-    def recording(unit_ids, **kwargs):
-        computed.extend(unit_ids)
-        return compute(unit_ids, **kwargs)
-
-    monkeypatch.setattr(selectors, "_compute_subtree_totals", recording)
+    computed = record_computed(monkeypatch)
     indicator = Indicator.objects.filter(kind="level").first()
     indicator.name = f"{indicator.name} (đổi tên)"
     indicator.save()

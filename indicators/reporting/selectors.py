@@ -605,14 +605,19 @@ def subtree_month_sums(
     flows and ratios (they add up over units month by month). Kept per unit like
     :func:`subtree_totals`: after a save in one ward, a province's series is its own figures
     and its communes' kept months, not every figure below it."""
+    return _kept_months("month-sums", _compute_month_sums, unit_ids, indicator_ids, year)
+
+
+def _kept_months(name: str, compute, unit_ids, indicator_ids, year: int) -> dict:
+    """(indicator, unit) → twelve months of ``compute``'s, kept per unit (sums over subtrees)."""
     indicator_ids = sorted(set(indicator_ids))
     if not indicator_ids:
         return {}
     entries = freshness.kept_per_unit(
-        "month-sums",
+        name,
         unit_ids,
         (year, indicator_ids),
-        lambda missing: _compute_month_sums(missing, indicator_ids=indicator_ids, year=year),
+        lambda missing: compute(missing, indicator_ids=indicator_ids, year=year),
         sums_only=True,
     )
     return {
@@ -892,21 +897,7 @@ def subtree_point_months(
     the unit and everything under it, kept per unit like :func:`subtree_month_sums` (a level
     adds up each unit's latest figure, so each unit's latest figures are carried before they
     are added)."""
-    indicator_ids = sorted(set(indicator_ids))
-    if not indicator_ids:
-        return {}
-    entries = freshness.kept_per_unit(
-        "point-months",
-        unit_ids,
-        (year, indicator_ids),
-        lambda missing: _compute_point_months(missing, indicator_ids=indicator_ids, year=year),
-        sums_only=True,
-    )
-    return {
-        (indicator_id, unit_id): months
-        for unit_id, entry in entries.items()
-        for indicator_id, months in entry.items()
-    }
+    return _kept_months("point-months", _compute_point_months, unit_ids, indicator_ids, year)
 
 
 def _compute_point_months(
