@@ -329,9 +329,9 @@ def _tree_changed(sender=None, instance=None, created=False, **kwargs) -> None:
     from indicators import tree
 
     if sender is Unit and instance is not None:
-        before = getattr(instance, "_structure_before", None)
-        if created or kwargs.get("signal") is post_delete or before != _structure_of(instance):
+        if _watched_changed(instance, created=created, deleted=kwargs.get("signal") is post_delete):
             # The chains above its old and its new place count other units now.
+            before = getattr(instance, "_watched_before", None)
             old_parent = before[0] if before else None
             starts = [u for u in (old_parent, instance.parent_id, instance.pk) if u]
             bump(unit_scope(u) for u in _stored_chains(starts))
@@ -357,28 +357,27 @@ def _stored_chains(unit_ids: list[int]) -> set[int]:
     return found
 
 
-def _structure_of(unit: Unit) -> tuple:
-    return (unit.parent_id, unit.level)
+# What the totals kept per unit are made of, besides their rows (see SUMS): a change to one of
+# these fields is what a save must tell them.
+WATCHED_FIELDS = {Unit: ("parent_id", "level"), Indicator: ("kind", "entry_levels")}
 
 
 @receiver(pre_save, sender=Unit, dispatch_uid="freshness-unit-before")
-def _remember_structure(instance, **kwargs) -> None:
-    """The parent and level a unit had before this save (one query; unit saves are rare)."""
-    if instance.pk is not None:
-        before = Unit.objects.filter(pk=instance.pk).values_list("parent_id", "level").first()
-        instance._structure_before = before and tuple(before)
-
-
 @receiver(pre_save, sender=Indicator, dispatch_uid="freshness-indicator-before")
-def _remember_sums_fields(instance, **kwargs) -> None:
-    """An indicator's kind and entry levels before this save (what sums depend on)."""
+def _remember_watched(sender, instance, **kwargs) -> None:
+    """The watched fields' stored values before this save (one query; such saves are rare)."""
     if instance.pk is not None:
-        instance._sums_before = (
-            Indicator.objects.filter(pk=instance.pk).values_list(*SUMS_FIELDS).first()
+        instance._watched_before = (
+            sender.objects.filter(pk=instance.pk).values_list(*WATCHED_FIELDS[sender]).first()
         )
 
 
-SUMS_FIELDS = ("kind", "entry_levels")
+def _watched_changed(instance, *, created: bool, deleted: bool) -> bool:
+    """Whether this save or delete of a unit or indicator changed a watched field."""
+    if created or deleted:
+        return True
+    after = tuple(getattr(instance, name) for name in WATCHED_FIELDS[type(instance)])
+    return getattr(instance, "_watched_before", None) != after
 
 
 @receiver(post_save, sender=Area, dispatch_uid="freshness-area-save")
@@ -388,12 +387,10 @@ SUMS_FIELDS = ("kind", "entry_levels")
 @receiver(post_save, sender=Authority, dispatch_uid="freshness-authority-save")
 @receiver(post_delete, sender=Authority, dispatch_uid="freshness-authority-delete")
 def _catalogue_changed(sender=None, instance=None, created=False, **kwargs) -> None:
-    if sender is Indicator and instance is not None:
-        before = getattr(instance, "_sums_before", None)
-        after = tuple(getattr(instance, name) for name in SUMS_FIELDS)
-        if created or kwargs.get("signal") is post_delete or before != after:
-            bump([CATALOGUE, SUMS])
-            return
+    deleted = kwargs.get("signal") is post_delete
+    if sender is Indicator and _watched_changed(instance, created=created, deleted=deleted):
+        bump([CATALOGUE, SUMS])
+        return
     bump([CATALOGUE])
 
 
