@@ -31,7 +31,6 @@ Every function here reads a fixed number of queries, whatever the number of unit
 from __future__ import annotations
 
 import calendar
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -287,19 +286,10 @@ def _subtree_counts(
 def _count_subtrees(unit_ids: list[int], *, year: int, months: list[int]) -> dict[int, list]:
     unit_tree = tree.current()
     first_day, last_day = month_days(year, min(months))[0], month_days(year, max(months))[1]
-    counted: dict[int, list[int]] = defaultdict(list)  # unit whose months are read → its roots
-    parent_of: dict[int, int] = {}  # child whose kept counts are added → its asked parent
-    for root_id in unit_ids:
-        members = unit_tree.subtree_during(root_id, first_day, last_day)
-        if len(members) <= selectors.SMALL_SUBTREE:
-            for member in members:
-                counted[member].append(root_id)
-            continue
-        counted[root_id].append(root_id)
-        existing = set(members)
-        for child in unit_tree.children_of.get(root_id, []):
-            if child in existing and child not in unit_tree.chain_ids(root_id):
-                parent_of[child] = root_id
+    # unit whose months are read → its roots; child whose kept counts are added → its parent
+    counted, parent_of = selectors.read_and_below(
+        unit_ids, lambda unit_id: unit_tree.subtree_during(unit_id, first_day, last_day)
+    )
     expected = in_tree_order(expected_units(counted))
     totals = {root_id: [[0, 0, 0, 0, 0, []] for _ in months] for root_id in unit_ids}
     for cell in unit_months(units=expected, year=year, months=months):

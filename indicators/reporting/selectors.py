@@ -21,7 +21,7 @@ children's.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -143,6 +143,11 @@ def unit_totals(figures: Iterable[Figure]) -> list[UnitTotals]:
             )
         )
     return result
+
+
+def _add_or_none(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    """a + b, a missing one counting as 0; None when both are missing."""
+    return None if a is None and b is None else (a or Decimal(0)) + (b or Decimal(0))
 
 
 def _sum_or_none(values: Iterable[Decimal | None]) -> Decimal | None:
@@ -455,23 +460,27 @@ def combine_subtree(kind: str, totals: SubtreeTotals | None, *, unit_id: int) ->
 SubtreeKey = tuple[int, int, int]  # (indicator, unit, cutoff month)
 
 
-def _read_and_below(unit_ids: list[int]) -> tuple[dict[int, list[int]], dict[int, int]]:
-    """How the kept entries of ``unit_ids`` are made: (unit to read → the
-    asked units it counts for, child → its asked parent). A small subtree is read whole; a
-    large one reads its own unit and takes each child's entry."""
+def read_and_below(
+    unit_ids: list[int], members_of: Callable[[int], list[int]] | None = None
+) -> tuple[dict[int, list[int]], dict[int, int]]:
+    """How the kept entries of ``unit_ids`` are made: (unit to read → the asked units it
+    counts for, child → its asked parent). A small subtree is read whole; a large one reads
+    its own unit and takes each child's entry. ``members_of``: a unit's subtree (default: all
+    of it; the reporting counts take the units that existed in the months counted)."""
     units_tree = tree.current()
-    members = {unit_id: units_tree.subtree_ids(unit_id) for unit_id in unit_ids}
+    members = {unit_id: (members_of or units_tree.subtree_ids)(unit_id) for unit_id in unit_ids}
     large = {unit_id for unit_id in unit_ids if len(members[unit_id]) > SMALL_SUBTREE}
     roots_of: dict[int, list[int]] = defaultdict(list)
     for unit_id in unit_ids:
         for member in [unit_id] if unit_id in large else members[unit_id]:
             roots_of[member].append(unit_id)
-    parent_of = {  # a unit above is never counted again under itself (a loop in stored rows)
-        child: unit_id
-        for unit_id in large
-        for child in units_tree.children_of.get(unit_id, [])
-        if child not in units_tree.chain_ids(unit_id)
-    }
+    parent_of = {}
+    for unit_id in large:
+        kept = units_tree.subtree_set(unit_id) if members_of is None else set(members[unit_id])
+        for child in units_tree.children_of.get(unit_id, []):
+            # a unit above is never counted again under itself (a loop in stored rows)
+            if child in kept and child not in units_tree.chain_ids(unit_id):
+                parent_of[child] = unit_id
     return roots_of, parent_of
 
 
@@ -526,7 +535,7 @@ def _compute_subtree_totals(
     """:func:`subtree_totals` of ``unit_ids``, without their own cache entries: unit → {cutoff
     → {indicator → totals}}."""
     units_tree = tree.current()
-    roots_of, parent_of = _read_and_below(unit_ids)
+    roots_of, parent_of = read_and_below(unit_ids)
     points = _point_values(
         unit_ids=roots_of, years=[year], months=range(first_month, cutoffs[-1] + 1)
     )
@@ -591,10 +600,7 @@ MonthSum = tuple[Decimal | None, Decimal | None, Decimal | None, int]
 def _add_month(a: MonthSum | None, b: MonthSum | None) -> MonthSum | None:
     if a is None or b is None:
         return a if b is None else b
-
-    def add(x, y):
-        return None if x is None and y is None else (x or Decimal(0)) + (y or Decimal(0))
-
+    add = _add_or_none
     return (add(a[0], b[0]), add(a[1], b[1]), add(a[2], b[2]), a[3] + b[3])
 
 
@@ -630,7 +636,7 @@ def _kept_months(name: str, compute, unit_ids, indicator_ids, year: int) -> dict
 def _compute_month_sums(
     unit_ids: list[int], *, indicator_ids: list[int], year: int
 ) -> dict[int, dict[int, list[MonthSum | None]]]:
-    roots_of, parent_of = _read_and_below(unit_ids)
+    roots_of, parent_of = read_and_below(unit_ids)
     result: dict[int, dict[int, list]] = {u: {} for u in unit_ids}
 
     def add(root_id: int, indicator_id: int, month: int, value: MonthSum | None) -> None:
@@ -903,7 +909,7 @@ def subtree_point_months(
 def _compute_point_months(
     unit_ids: list[int], *, indicator_ids: list[int], year: int
 ) -> dict[int, dict[int, list[PointMonth | None]]]:
-    roots_of, parent_of = _read_and_below(unit_ids)
+    roots_of, parent_of = read_and_below(unit_ids)
     by_unit: dict[tuple[int, int], dict[int, tuple]] = defaultdict(dict)  # (indicator, unit)
     for indicator_id, unit_id, month, value, status in Figure.objects.filter(
         unit_id__in=list(roots_of), indicator_id__in=indicator_ids, year=year
@@ -1064,10 +1070,7 @@ def _month_points(unit: Unit, indicator: Indicator, figures: list) -> list[Month
 def _carried(before: UnitTotals, later: UnitTotals) -> UnitTotals:
     """A unit's totals up to some month, then a later month added: what :func:`unit_totals`
     gives for both months' figures together."""
-
-    def add(a: Decimal | None, b: Decimal | None) -> Decimal | None:
-        return None if a is None and b is None else (a or Decimal(0)) + (b or Decimal(0))
-
+    add = _add_or_none
     return UnitTotals(
         unit_id=before.unit_id,
         total=add(before.total, later.total),
