@@ -22,12 +22,12 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
-from django.db import connections, router
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from indicators import tree
 from indicators.models import RoleGrant, Unit
+from indicators.plain_reads import plain_rows
 
 Role = RoleGrant.Role
 
@@ -90,20 +90,10 @@ def _grants(user) -> list[tuple[int, str]]:
 
 
 def _stored_grants(user_id: int) -> list[tuple[int, str]]:
-    """A plain SELECT, where the router sends the model's reads: on every page, compiling it
-    through the ORM cost more than the rest of the rights check."""
-    connection = connections[router.db_for_read(RoleGrant)]
-    quote = connection.ops.quote_name
-    unit, role, user = (
-        quote(RoleGrant._meta.get_field(name).column) for name in ("unit", "role", "user")
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {unit}, {role} FROM {quote(RoleGrant._meta.db_table)} WHERE {user} = %s "
-            f"ORDER BY {quote(RoleGrant._meta.pk.column)}",
-            [user_id],
-        )
-        return [tuple(row) for row in cursor.fetchall()]
+    """A plain SELECT: on every page, compiling it through the ORM cost more than the rest of
+    the rights check."""
+    rows = plain_rows(RoleGrant, ("unit", "role"), order_by="id", user=user_id)
+    return [tuple(row) for row in rows]
 
 
 def unit_ids_for(user, action: Action) -> frozenset[int] | None:

@@ -10,27 +10,20 @@ Django's. ``SESSION_ENGINE = "indicators.sessions"`` (ward_report/settings.py).
 from __future__ import annotations
 
 from django.contrib.sessions.backends import db
-from django.db import connections, router
 from django.utils import timezone
+
+from indicators.plain_reads import plain_rows
 
 
 class SessionStore(db.SessionStore):
     def _get_session_from_db(self):
-        model = self.model
-        connection = connections[router.db_for_read(model)]
-        quote = connection.ops.quote_name
-        key, data, expires = (
-            quote(model._meta.get_field(name).column)
-            for name in ("session_key", "session_data", "expire_date")
+        rows = plain_rows(
+            self.model,
+            ("session_data",),
+            session_key=self.session_key,
+            expire_date__gt=timezone.now(),
         )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {data} FROM {quote(model._meta.db_table)} "
-                f"WHERE {key} = %s AND {expires} > %s",
-                [self.session_key, connection.ops.adapt_datetimefield_value(timezone.now())],
-            )
-            row = cursor.fetchone()
-        if row is None:
+        if not rows:
             self._session_key = None
             return None
-        return model(session_key=self.session_key, session_data=row[0])
+        return self.model(session_key=self.session_key, session_data=rows[0][0])
